@@ -1,0 +1,107 @@
+# Colloquy: `make run` to try it, `make test` to test it. `make help` lists the rest.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# The database for every target below: see scripts/database-url.
+USE_DB = export DATABASE_URL="$$(scripts/database-url)"
+
+.PHONY: help run test e2e lint format check-migrations check-deploy ci-checks serve migrate loaddemo superuser browser clean
+
+help:
+	@echo "make run               install, migrate, load the demo and serve on http://127.0.0.1:$(PORT) (PORT=…)"
+	@echo "make test              the whole test suite on PostgreSQL, browser tests included"
+	@echo "make e2e               the browser tests alone"
+	@echo "make lint / format     ruff check and format check / reformat the code"
+	@echo "make serve             gunicorn with production settings (see README: Deployment)"
+	@echo "make superuser         create an admin login"
+	@echo "make migrate / loaddemo   just those steps"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(USE_DB)
+	export DEBUG=$${DEBUG:-1}
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py loaddemo --if-empty
+	echo
+	echo "  Colloquy is at http://127.0.0.1:$(PORT)/ (admin: /admin/)."
+	echo "  To create an admin login, run in another terminal:  make superuser"
+	echo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+browser:
+	@scripts/ensure-chromium
+
+test: $(VENV)/.dev browser
+	$(USE_DB)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: $(VENV)/.dev browser
+	$(USE_DB)
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: $(VENV)/.dev
+	$(USE_DB)
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The deploy check with production-like settings: must print no warnings.
+check-deploy: $(VENV)/.dev
+	DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=colloquy.example SITE_URL=https://colloquy.example \
+	SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+ci-checks: lint check-migrations check-deploy
+
+# Production settings under gunicorn. On plain http (loopback) HTTPS redirects and
+# secure cookies are off unless set; behind a TLS proxy set them as the README says.
+serve: $(VENV)/.runtime
+	$(USE_DB)
+	export DEBUG=0 SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0} SERVE_MEDIA=$${SERVE_MEDIA:-1}
+	export CONN_MAX_AGE=$${CONN_MAX_AGE:-60}
+	if [ -z "$${SECRET_KEY:-}" ]; then
+	  [ -s .secret_key ] || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > .secret_key
+	  export SECRET_KEY="$$(cat .secret_key)"
+	fi
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PORT=$(PORT) $(BIN)/gunicorn --config config/gunicorn.conf.py config.wsgi
+
+migrate: $(VENV)/.runtime
+	$(USE_DB)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate
+
+loaddemo: $(VENV)/.runtime
+	$(USE_DB)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py loaddemo
+
+superuser: $(VENV)/.runtime
+	$(USE_DB)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) staticfiles .test-media

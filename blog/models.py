@@ -1,0 +1,275 @@
+import math
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from blog.images import ValidatedImageField
+from blog.markup import html_to_text, render_markdown, sanitize_html
+
+WORDS_PER_MINUTE = 230
+
+
+class SiteSettings(models.Model):
+    """The one record of site-wide choices editors make in the admin (identity now)."""
+
+    CACHE_KEY = "site-settings:v1"
+
+    name = models.CharField(_("site name"), max_length=100, default="Colloquy")
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True, default="Conversations worth having")
+    logo = ValidatedImageField(
+        _("logo"), upload_to="site/", blank=True, width_field="logo_width", height_field="logo_height"
+    )
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="site_settings_singleton")]
+
+    def __str__(self):
+        return str(_("Site settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def load(cls):
+        """The site's settings, from the cache when possible."""
+        settings = cache.get(cls.CACHE_KEY)
+        if settings is None:
+            settings, _created = cls.objects.get_or_create(pk=1)
+            cache.set(cls.CACHE_KEY, settings, timeout=None)
+        return settings
+
+
+class Category(models.Model):
+    """A section of the site; categories nest, as in WordPress."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(unique=True, max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="category_not_own_parent")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("blog:category", kwargs={"slug": self.slug})
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A category cannot sit inside itself.")})
+            ancestor = ancestor.parent
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(unique=True, max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("blog:tag", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see: published, and not scheduled for later.
+
+        The one definition, used by every view, feed, sitemap, archive and count.
+        Compares with Python's clock (not the database's) so tests can freeze it.
+        """
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_bylines(self):
+        """Everything a list of post cards shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            Prefetch("postauthor_set", queryset=PostAuthor.objects.select_related("author")),
+            "categories",
+        )
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Pending review")
+        PUBLISHED = "published", _("Published")
+
+    class BodyFormat(models.TextChoices):
+        MARKDOWN = "markdown", _("Markdown")
+        HTML = "html", _("HTML (imported)")
+
+    class Discussion(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), unique=True, max_length=200)
+    authors = models.ManyToManyField(
+        "authors.Author", through="PostAuthor", related_name="posts", verbose_name=_("authors")
+    )
+    dek = models.TextField(_("dek / excerpt"), blank=True, help_text=_("One or two sentences under the title."))
+    body = models.TextField(_("body"), blank=True)
+    body_format = models.CharField(
+        _("body format"), max_length=10, choices=BodyFormat.choices, default=BodyFormat.MARKDOWN
+    )
+    body_html = models.TextField(editable=False, blank=True)
+    body_text = models.TextField(editable=False, blank=True)
+    featured_image = ValidatedImageField(
+        _("featured image"),
+        upload_to="posts/%Y/%m/",
+        blank=True,
+        width_field="featured_image_width",
+        height_field="featured_image_height",
+    )
+    featured_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    featured_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    featured_image_alt = models.CharField(
+        _("featured image alt text"), max_length=300, blank=True, help_text=_("What the image shows, for screen readers.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        _("publication date"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("A future date schedules the post: it goes live by itself at that time."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="posts", verbose_name=_("categories"))
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts", verbose_name=_("tags"))
+    discussion = models.CharField(
+        _("discussion"), max_length=10, choices=Discussion.choices, default=Discussion.OPEN
+    )
+    meta_description = models.CharField(
+        _("meta description"), max_length=300, blank=True, help_text=_("For search engines; the dek is used if empty.")
+    )
+    # Kept by the comments app: approved comments only, for list pages.
+    comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("dek", weight="B", config="english")
+        + SearchVector("body_text", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        permissions = [("edit_others_posts", _("Can edit and publish posts by other authors"))]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="post_search_vector_gin"),
+            models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(featured_image="") | ~Q(featured_image_alt=""), name="featured_image_has_alt"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False), name="published_post_has_date"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.featured_image and not self.featured_image_alt.strip():
+            raise ValidationError({"featured_image_alt": _("Describe the featured image for readers who cannot see it.")})
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        if self.body_format == self.BodyFormat.MARKDOWN:
+            self.body_html = render_markdown(self.body)
+        else:
+            self.body_html = sanitize_html(self.body)
+        self.body_text = html_to_text(self.body_html)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        """The public URL once the post has a date, the staff preview before."""
+        if self.published_at is None:
+            return reverse("blog:post_preview", kwargs={"pk": self.pk})
+        local = timezone.localtime(self.published_at)
+        return reverse(
+            "blog:post_detail", kwargs={"year": local.year, "month": f"{local.month:02d}", "slug": self.slug}
+        )
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and self.published_at is not None and not self.is_public
+
+    @property
+    def byline(self):
+        """The post's authors in byline order (prefetched by `with_bylines()`)."""
+        return [credit.author for credit in self.postauthor_set.all()]
+
+    @property
+    def word_count(self):
+        return len(self.body_text.split())
+
+    @property
+    def reading_minutes(self):
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    @property
+    def description(self):
+        """One line for meta tags and feeds."""
+        return self.meta_description or self.dek or self.body_text[:200]
+
+
+class PostAuthor(models.Model):
+    """An author on a post's byline, in order."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE)
+    author = models.ForeignKey("authors.Author", on_delete=models.PROTECT, verbose_name=_("author"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("byline author")
+        verbose_name_plural = _("byline")
+        constraints = [models.UniqueConstraint(fields=["post", "author"], name="post_author_once")]
+
+    def __str__(self):
+        return str(self.author)

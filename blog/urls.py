@@ -1,0 +1,23 @@
+from django.urls import path, re_path
+
+from blog import feeds, views
+
+app_name = "blog"
+
+urlpatterns = [
+    path("", views.PostListView.as_view(), name="post_list"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("feed/", feeds.LatestPostsFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed_atom"),
+    path("category/<slug:slug>/", views.CategoryPostListView.as_view(), name="category"),
+    path("category/<slug:slug>/feed/", feeds.CategoryFeed(), name="category_feed"),
+    path("tag/<slug:slug>/", views.TagPostListView.as_view(), name="tag"),
+    path("preview/<int:pk>/", views.PostPreviewView.as_view(), name="post_preview"),
+    re_path(r"^(?P<year>[0-9]{4})/$", views.PostYearArchiveView.as_view(), name="archive_year"),
+    re_path(r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$", views.PostMonthArchiveView.as_view(), name="archive_month"),
+    re_path(
+        r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?P<slug>[-\w]+)/$",
+        views.PostDetailView.as_view(),
+        name="post_detail",
+    ),
+]

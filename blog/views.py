@@ -1,0 +1,126 @@
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
+
+from blog.models import Category, Post, Tag
+from blog.search import search_posts
+
+POSTS_PER_PAGE = 10
+
+
+class PostListView(ListView):
+    """The home page: newest published posts."""
+
+    paginate_by = POSTS_PER_PAGE
+
+    def get_queryset(self):
+        return Post.objects.published().with_bylines()
+
+
+class PostDetailView(DetailView):
+    """A published post at /<yyyy>/<mm>/<slug>/; a stale year or month redirects."""
+
+    def get_queryset(self):
+        return Post.objects.published().prefetch_related("postauthor_set__author__links", "categories", "tags")
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        canonical = self.object.get_absolute_url()
+        if request.path != canonical:
+            return redirect(canonical, permanent=True)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+
+class PostPreviewView(PermissionRequiredMixin, DetailView):
+    """Any post, as readers will see it, for staff who may edit it."""
+
+    permission_required = "blog.view_post"
+    template_name = "blog/post_detail.html"
+
+    def get_queryset(self):
+        posts = Post.objects.prefetch_related("postauthor_set__author__links", "categories", "tags")
+        if not self.request.user.has_perm("blog.edit_others_posts"):
+            posts = posts.filter(authors__user=self.request.user)
+        return posts
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(is_preview=True, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+class CategoryPostListView(ListView):
+    paginate_by = POSTS_PER_PAGE
+    template_name = "blog/category_detail.html"
+
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return Post.objects.published().filter(categories=self.category).with_bylines()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(category=self.category, **kwargs)
+
+
+class TagPostListView(ListView):
+    paginate_by = POSTS_PER_PAGE
+    template_name = "blog/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return Post.objects.published().filter(tags=self.tag).with_bylines()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class ArchiveMixin:
+    """Date archives over published posts, in the site's time zone."""
+
+    date_field = "published_at"
+    paginate_by = POSTS_PER_PAGE
+    allow_empty = False
+    make_object_list = True
+
+    def get_queryset(self):
+        return Post.objects.published().with_bylines()
+
+
+class PostYearArchiveView(ArchiveMixin, YearArchiveView):
+    pass
+
+
+class PostMonthArchiveView(ArchiveMixin, MonthArchiveView):
+    month_format = "%m"
+
+
+class SearchView(ListView):
+    """Full-text search over published posts, best matches first."""
+
+    paginate_by = POSTS_PER_PAGE
+    template_name = "blog/search.html"
+
+    def get_queryset(self):
+        self.query = " ".join(self.request.GET.get("q", "").split())[:200]
+        return search_posts(self.query).with_bylines()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+@never_cache
+def healthz(request):
+    """For load balancers: is the database answering?"""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:  # any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": str(error.__class__.__name__)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "time": timezone.now().isoformat()})
+

@@ -1,0 +1,23 @@
+"""Test settings: the real settings, made fast and self-contained.
+
+PostgreSQL stays the database (pytest-django creates `test_<name>` beside it).
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-with-enough-length-and-entropy-0123456789")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ["DEBUG"] = "0"
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import BASE_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = BASE_DIR / ".test-media"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "https://colloquy.example"
+ALLOWED_HOSTS = ["*"]

@@ -1,0 +1,74 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from authors.models import Author, User
+from blog.models import Category, Post, PostAuthor, Tag
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+
+    name = factory.Sequence(lambda n: f"Author {n}")
+    slug = factory.Sequence(lambda n: f"author-{n}")
+    bio = "Writes about *things*."
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+    slug = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    """A published post, a day old, with one author."""
+
+    class Meta:
+        model = Post
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Post number {n}")
+    slug = factory.Sequence(lambda n: f"post-number-{n}")
+    dek = "A short summary."
+    body = "Some *Markdown* text.\n\nA second paragraph."
+    status = Post.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+
+    @factory.post_generation
+    def authors(post, create, extracted, **kwargs):
+        if not create:
+            return
+        for order, author in enumerate(extracted if extracted is not None else [AuthorFactory()]):
+            PostAuthor.objects.create(post=post, author=author, order=order)
+
+    @factory.post_generation
+    def categories(post, create, extracted, **kwargs):
+        if create and extracted:
+            post.categories.set(extracted)
+
+    @factory.post_generation
+    def tags(post, create, extracted, **kwargs):
+        if create and extracted:
+            post.tags.set(extracted)
