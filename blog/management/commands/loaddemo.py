@@ -1,0 +1,160 @@
+"""Load the demo content: the seed post with its author, and a few more posts.
+
+Idempotent: running it again updates the same records instead of adding copies.
+"""
+
+import datetime
+import io
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from authors.models import Author
+from blog.models import Category, Post, PostAuthor, SiteSettings, Tag
+
+DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "demo"
+UTC = datetime.UTC
+
+CATEGORIES = [
+    # slug, name, parent slug, description
+    ("world", "World", None, "Reporting and commentary from around the world."),
+    ("asia", "Asia", "world", "East and South-East Asia."),
+    ("middle-east", "Middle East", "world", "The Middle East and North Africa."),
+    ("about-us", "About us", None, "How this publication works."),
+]
+
+AUTHORS = [
+    {
+        "slug": "eugene-bach",
+        "name": "Eugene Bach",
+        "job_title": "Back to Jerusalem",
+        "bio_file": "eugene-bach.md",
+        "avatar_colour": (138, 43, 6),
+    },
+    {
+        "slug": "the-editors",
+        "name": "The Editors",
+        "job_title": "Colloquy",
+        "bio": "The people who look after this publication and its comment sections.",
+        "avatar_colour": (26, 95, 180),
+    },
+]
+
+POSTS = [
+    {
+        "slug": "love-letters-between-north-korea-and-palestine",
+        "title": "Love Letters Between North Korea and Palestine",
+        "dek": "Not much is reported on the friendship between Pyongyang and the Palestinian leadership, "
+        "but the latest letters between the two leaders reveal a lot.",
+        "published_at": datetime.datetime(2020, 9, 29, 9, 30, tzinfo=UTC),
+        "authors": ["eugene-bach"],
+        "categories": ["asia", "middle-east"],
+        "tags": ["North Korea", "Palestine", "Diplomacy"],
+    },
+    {
+        "slug": "letters-as-diplomacy",
+        "title": "Letters as Diplomacy",
+        "dek": "What an exchange of congratulations between two governments can tell a careful reader.",
+        "published_at": datetime.datetime(2020, 8, 14, 8, 0, tzinfo=UTC),
+        "authors": ["eugene-bach", "the-editors"],
+        "categories": ["world"],
+        "tags": ["Diplomacy"],
+    },
+    {
+        "slug": "how-we-moderate",
+        "title": "How We Moderate Comments",
+        "dek": "What we remove, what we keep, and what we never do with your details.",
+        "published_at": datetime.datetime(2020, 7, 1, 12, 0, tzinfo=UTC),
+        "authors": ["the-editors"],
+        "categories": ["about-us"],
+        "tags": ["Community"],
+    },
+    {
+        "slug": "welcome-to-colloquy",
+        "title": "Welcome to Colloquy",
+        "dek": "A publishing system built around the conversation under every post.",
+        "published_at": datetime.datetime(2020, 6, 1, 12, 0, tzinfo=UTC),
+        "authors": ["the-editors"],
+        "categories": ["about-us"],
+        "tags": ["Community"],
+    },
+]
+
+
+def slugify_tag(name):
+    return name.lower().replace(" ", "-")
+
+
+def initials_avatar(name, colour):
+    """A plain PNG with the author's initials, so the demo has no binary files to ship."""
+    image = Image.new("RGB", (400, 400), colour)
+    draw = ImageDraw.Draw(image)
+    initials = "".join(word[0] for word in name.split()[:2]).upper()
+    draw.text((200, 200), initials, fill="white", anchor="mm", font_size=160)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return ContentFile(buffer.getvalue())
+
+
+class Command(BaseCommand):
+    help = "Load the demo content (the seed post, its author and a few more posts). Safe to run twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when the database already has posts (make run)."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, if_empty=False, **options):
+        if if_empty and Post.objects.exists():
+            self.stdout.write("The database already has posts; demo content not loaded.")
+            return
+        SiteSettings.load()
+        categories = self.load_categories()
+        authors = {spec["slug"]: self.load_author(spec) for spec in AUTHORS}
+        for spec in POSTS:
+            self.load_post(spec, authors, categories)
+        self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {len(POSTS)} posts by {len(authors)} authors."))
+
+    def load_categories(self):
+        categories = {}
+        for slug, name, parent, description in CATEGORIES:
+            categories[slug], _ = Category.objects.update_or_create(
+                slug=slug,
+                defaults={"name": name, "parent": categories.get(parent), "description": description},
+            )
+        return categories
+
+    def load_author(self, spec):
+        bio = (DEMO_DIR / spec["bio_file"]).read_text() if "bio_file" in spec else spec["bio"]
+        author, _ = Author.objects.update_or_create(
+            slug=spec["slug"], defaults={"name": spec["name"], "job_title": spec["job_title"], "bio": bio}
+        )
+        if not author.avatar:
+            author.avatar.save(f"{spec['slug']}.png", initials_avatar(spec["name"], spec["avatar_colour"]))
+        return author
+
+    def load_post(self, spec, authors, categories):
+        post, _ = Post.objects.update_or_create(
+            slug=spec["slug"],
+            defaults={
+                "title": spec["title"],
+                "dek": spec["dek"],
+                "body": (DEMO_DIR / f"{spec['slug']}.md").read_text(),
+                "body_format": Post.BodyFormat.MARKDOWN,
+                "status": Post.Status.PUBLISHED,
+                "published_at": spec["published_at"],
+            },
+        )
+        PostAuthor.objects.filter(post=post).delete()
+        PostAuthor.objects.bulk_create(
+            PostAuthor(post=post, author=authors[slug], order=order) for order, slug in enumerate(spec["authors"])
+        )
+        post.categories.set([categories[slug] for slug in spec["categories"]])
+        post.tags.set(
+            [Tag.objects.get_or_create(slug=slugify_tag(name), defaults={"name": name})[0] for name in spec["tags"]]
+        )
+        return post
