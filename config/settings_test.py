@@ -21,3 +21,4 @@ MEDIA_ROOT = BASE_DIR / ".test-media"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SITE_URL = "https://colloquy.example"
 ALLOWED_HOSTS = ["*"]
+SERVE_MEDIA = True

@@ -21,7 +21,12 @@ urlpatterns = [
     path("", include("blog.urls")),
 ]
 
+
+
+def media(request, path):
+    """Uploaded files, when no web server or object store serves them (see README)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
-    # Uploaded files, when no web server or object store serves them (see README).
-    prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.insert(0, re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.insert(0, re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media))
