@@ -28,7 +28,7 @@ def test_reader_finds_the_seed_post_and_its_author(demo, page):
 
     bio = page.locator(".bio-box")
     expect(bio).to_contain_text("Back to Jerusalem")
-    bio.get_by_role("link", name="Eugene Bach").click()
+    bio.get_by_role("link", name="Eugene Bach", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Eugene Bach")
     expect(page.get_by_role("link", name=SEED_TITLE)).to_be_visible()
 
