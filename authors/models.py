@@ -26,7 +26,10 @@ class Author(models.Model):
         help_text=_("Optional: the login that writes as this author. Guest authors have none."),
     )
     job_title = models.CharField(
-        _("job title / affiliation"), max_length=200, blank=True, help_text=_("For example “Director, Back to Jerusalem”.")
+        _("job title / affiliation"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example “Director, Back to Jerusalem”."),
     )
     bio = models.TextField(_("bio"), blank=True, help_text=_("Markdown."))
     bio_html = models.TextField(editable=False, blank=True)

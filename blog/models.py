@@ -107,6 +107,12 @@ class PostQuerySet(models.QuerySet):
         """
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def editable_by(self, user):
+        """Posts `user` may edit: all for editors, else those whose byline they are on (Authors)."""
+        if user.has_perm("blog.edit_others_posts"):
+            return self
+        return self.filter(authors__user=user)
+
     def with_bylines(self):
         """Everything a list of post cards shows, in a fixed number of queries."""
         return self.prefetch_related(
@@ -151,7 +157,10 @@ class Post(models.Model):
     featured_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     featured_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     featured_image_alt = models.CharField(
-        _("featured image alt text"), max_length=300, blank=True, help_text=_("What the image shows, for screen readers.")
+        _("featured image alt text"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the image shows, for screen readers."),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
@@ -204,10 +213,6 @@ class Post(models.Model):
     def __str__(self):
         return self.title
 
-    def clean(self):
-        if self.featured_image and not self.featured_image_alt.strip():
-            raise ValidationError({"featured_image_alt": _("Describe the featured image for readers who cannot see it.")})
-
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
@@ -226,6 +231,14 @@ class Post(models.Model):
         return reverse(
             "blog:post_detail", kwargs={"year": local.year, "month": f"{local.month:02d}", "slug": self.slug}
         )
+
+    def clean(self):
+        # "Published" with no date means now; checked here so forms pass the constraint too.
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        if self.featured_image and not self.featured_image_alt.strip():
+            message = _("Describe the featured image for readers who cannot see it.")
+            raise ValidationError({"featured_image_alt": message})
 
     @property
     def is_public(self):

@@ -42,10 +42,9 @@ class PostPreviewView(PermissionRequiredMixin, DetailView):
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):
-        posts = Post.objects.prefetch_related("postauthor_set__author__links", "categories", "tags")
-        if not self.request.user.has_perm("blog.edit_others_posts"):
-            posts = posts.filter(authors__user=self.request.user)
-        return posts
+        return Post.objects.editable_by(self.request.user).prefetch_related(
+            "postauthor_set__author__links", "categories", "tags"
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(is_preview=True, **kwargs)
@@ -107,7 +106,8 @@ class SearchView(ListView):
     template_name = "blog/search.html"
 
     def get_queryset(self):
-        self.query = " ".join(self.request.GET.get("q", "").split())[:200]
+        # PostgreSQL refuses NUL in text, so it would be a 500 rather than no results.
+        self.query = " ".join(self.request.GET.get("q", "").replace("\x00", " ").split())[:200]
         return search_posts(self.query).with_bylines()
 
     def get_context_data(self, **kwargs):
@@ -123,4 +123,3 @@ def healthz(request):
     except Exception as error:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": str(error.__class__.__name__)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "time": timezone.now().isoformat()})
-

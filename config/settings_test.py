@@ -9,8 +9,8 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-with-enough-length-and
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ["DEBUG"] = "0"
 
-from config.settings import *  # noqa: E402,F403
-from config.settings import BASE_DIR  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import BASE_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
