@@ -1,5 +1,7 @@
 """RSS and Atom feeds: the whole site, a category, an author. Absolute URLs come from SITE_URL."""
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -11,9 +13,18 @@ from blog.models import Category, Post, SiteSettings
 
 FEED_SIZE = 20
 
+# Root-relative links and images in sanitised HTML. nh3 always quotes attributes with `"` and
+# escapes `<` in text, so this only matches real tags, never code samples.
+ROOT_RELATIVE = re.compile(r'(<(?:a|img)\s[^>]*?\b(?:href|src)=")/(?!/)')
+
 
 def absolute(path):
     return f"{settings.SITE_URL}{path}"
+
+
+def absolute_links(html):
+    """Feed readers have no page to resolve `/media/…` or `/2024/…` against: give them SITE_URL."""
+    return ROOT_RELATIVE.sub(rf"\g<1>{settings.SITE_URL}/", html)
 
 
 class LatestPostsFeed(Feed):
@@ -41,7 +52,7 @@ class LatestPostsFeed(Feed):
         return post.title
 
     def item_description(self, post):
-        return post.body_html
+        return absolute_links(post.body_html)
 
     def item_link(self, post):
         return absolute(post.get_absolute_url())

@@ -58,7 +58,7 @@ class ValidatedImageFormField(forms.ImageField):
         "invalid_image": _("This file is not a JPEG, PNG, WebP or GIF image."),
         "svg": _("SVG images are not accepted because they can carry scripts. Upload a PNG, JPEG, WebP or GIF."),
         "too_big": _("This file is %(size)s; the limit is %(limit)s."),
-        "too_many_pixels": _("This image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels."),  # noqa: RUF001
+        "too_many_pixels": _("This image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels."),
         "too_many_pixels_unknown": _("This image has far too many pixels; the limit is %(limit)s megapixels."),
         "wrong_extension": _(
             "The file name “%(name)s” does not match its contents: it is a %(format)s image, "

@@ -9,6 +9,8 @@ import re
 
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div",
@@ -28,11 +30,29 @@ ALLOWED_ATTRIBUTES = {
 }  # fmt: skip
 URL_SCHEMES = {"http", "https", "mailto"}
 
-MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty", "toc", "codehilite"]
+
+class HeadingFloor(Treeprocessor):
+    """Make `# Heading` an h2: the page's h1 is the title.
+
+    Only h1 moves, so `## Section` stays an h2 as writers expect (shifting every
+    level, as toc's baselevel does, would turn it into an h3 under the h1).
+    """
+
+    def run(self, root):
+        for element in root.iter("h1"):
+            element.tag = "h2"
+
+
+class HeadingFloorExtension(Extension):
+    def extendMarkdown(self, md):
+        # Before toc (priority 5), so anchors are made for the final headings.
+        md.treeprocessors.register(HeadingFloor(md), "heading_floor", 6)
+
+
+MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty", "toc", "codehilite", HeadingFloorExtension()]
 MARKDOWN_CONFIG = {
     "codehilite": {"guess_lang": False, "css_class": "highlight"},
-    # Headings in a post start at h2: the page's h1 is the title.
-    "toc": {"baselevel": 2, "permalink": False},
+    "toc": {"permalink": False},
 }
 
 

@@ -174,9 +174,7 @@ class Post(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="posts", verbose_name=_("categories"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts", verbose_name=_("tags"))
-    discussion = models.CharField(
-        _("discussion"), max_length=10, choices=Discussion.choices, default=Discussion.OPEN
-    )
+    discussion = models.CharField(_("discussion"), max_length=10, choices=Discussion.choices, default=Discussion.OPEN)
     meta_description = models.CharField(
         _("meta description"), max_length=300, blank=True, help_text=_("For search engines; the dek is used if empty.")
     )

@@ -6,6 +6,7 @@ real SECRET_KEY, ALLOWED_HOSTS and SITE_URL. Every variable is documented in
 discussion rules) live in the database, not here.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,7 +20,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
-SECRET_KEY = env("SECRET_KEY", default="")
+# Read verbatim: django-environ would take a key starting with "$" (which Django's own
+# get_random_secret_key() can produce) for a reference to another variable.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for development).")

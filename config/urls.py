@@ -22,7 +22,6 @@ urlpatterns = [
 ]
 
 
-
 def media(request, path):
     """Uploaded files, when no web server or object store serves them (see README)."""
     return serve(request, path, document_root=settings.MEDIA_ROOT)

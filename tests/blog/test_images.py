@@ -89,7 +89,7 @@ def test_decompression_bomb_is_refused_from_its_header(huge_png):
 
     form = submit("bomb.png", huge_png)
 
-    assert form.errors["avatar"] == ["This image is 10000 × 10000 pixels; the limit is 40 megapixels."]  # noqa: RUF001
+    assert form.errors["avatar"] == ["This image is 10000 × 10000 pixels; the limit is 40 megapixels."]
 
 
 def test_image_past_pillows_own_bomb_limit_is_a_form_error(monkeypatch):

@@ -47,8 +47,8 @@ POSTS = [
     {
         "slug": "love-letters-between-north-korea-and-palestine",
         "title": "Love Letters Between North Korea and Palestine",
-        "dek": "Not much is reported on the friendship between Pyongyang and the Palestinian leadership, "
-        "but the latest letters between the two leaders reveal a lot.",
+        "dek": "Pyongyang and the Palestinian leadership keep writing to each other. "
+        "What their letters say about a friendship built on a common enemy.",
         "published_at": datetime.datetime(2020, 9, 29, 9, 30, tzinfo=UTC),
         "authors": ["eugene-bach"],
         "categories": ["asia", "middle-east"],
