@@ -307,7 +307,7 @@ def test_the_change_form_links_to_the_preview_until_the_post_is_live(client, edi
 
 
 @pytest.mark.parametrize("user_fixture", ["editor", "writer"])
-def test_the_changelist_takes_a_fixed_number_of_queries(client, request, user_fixture):
+def test_the_changelist_takes_a_fixed_number_of_queries(db, client, request, user_fixture):
     user = request.getfixturevalue(user_fixture)
     author = getattr(user, "author", None) or AuthorFactory()
     category, tag = CategoryFactory(), TagFactory()
