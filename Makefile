@@ -11,7 +11,7 @@ PORT ?= 8000
 # The database for every target below: see scripts/database-url.
 USE_DB = export DATABASE_URL="$$(scripts/database-url)"
 
-.PHONY: help run test e2e lint format check-migrations check-deploy ci-checks serve migrate loaddemo superuser browser clean
+.PHONY: help run test e2e lint format check-migrations check-deploy ci-checks serve migrate loaddemo superuser browser db-stop clean
 
 help:
 	@echo "make run               install, migrate, load the demo and serve on http://127.0.0.1:$(PORT) (PORT=…)"
@@ -21,6 +21,7 @@ help:
 	@echo "make serve             gunicorn with production settings (see README: Deployment)"
 	@echo "make superuser         create an admin login"
 	@echo "make migrate / loaddemo   just those steps"
+	@echo "make db-stop           stop the project-local PostgreSQL in .pgdata/, if one was started"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +103,12 @@ loaddemo: $(VENV)/.runtime
 superuser: $(VENV)/.runtime
 	$(USE_DB)
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py createsuperuser
+
+db-stop:
+	@if [ -s .pgdata/PG_VERSION ]; then
+	  bindir=$$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+	  if [ "$$(id -u)" = 0 ]; then runuser -u postgres -- "$$bindir/pg_ctl" -D .pgdata stop -m fast; else "$$bindir/pg_ctl" -D .pgdata stop -m fast; fi
+	fi
 
 clean:
 	rm -rf $(VENV) staticfiles .test-media

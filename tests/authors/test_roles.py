@@ -9,22 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from authors.models import Author
-from authors.roles import AUTHORS, EDITORS, MODERATORS, ROLES, sync_roles
+from authors.roles import AUTHORS, EDITORS, MODERATORS, ROLES
 from tests.factories import AuthorFactory, UserFactory
-
-
-@pytest.fixture
-def staff(db):
-    """Make a staff login in one of the groups."""
-    # The roles migration made the groups, but a browser test's flush may have emptied them since.
-    sync_roles()
-
-    def make(group_name):
-        user = UserFactory(is_staff=True)
-        user.groups.add(Group.objects.get(name=group_name))
-        return user
-
-    return make
 
 
 def granted(group_name):

@@ -1,15 +1,14 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from authors.roles import AUTHORS, EDITORS, MODERATORS, sync_roles
+from authors.roles import AUTHORS, EDITORS, MODERATORS
 from blog.models import Category, Post, SiteSettings
-from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, UserFactory
+from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
 CHANGELIST = reverse("admin:blog_post_changelist")
 ADD = reverse("admin:blog_post_add")
@@ -17,20 +16,6 @@ ADD = reverse("admin:blog_post_add")
 
 def change_url(post):
     return reverse("admin:blog_post_change", args=[post.pk])
-
-
-@pytest.fixture
-def staff(db):
-    """Make a staff login in one of the groups."""
-    # The roles migration made the groups, but a browser test's flush may have emptied them since.
-    sync_roles()
-
-    def make(group_name):
-        user = UserFactory(is_staff=True)
-        user.groups.add(Group.objects.get(name=group_name))
-        return user
-
-    return make
 
 
 @pytest.fixture
