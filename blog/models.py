@@ -1,9 +1,11 @@
+import datetime
 import math
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -28,6 +30,30 @@ class SiteSettings(models.Model):
     )
     logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    # Discussion: how comments behave everywhere (a post can only close its own).
+    class CommentOrder(models.TextChoices):
+        OLDEST = "oldest", _("Oldest threads first")
+        NEWEST = "newest", _("Newest threads first")
+
+    comment_max_depth = models.PositiveSmallIntegerField(
+        _("maximum reply depth"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Replies deeper than this attach beside the comment they answer, as in WordPress."),
+    )
+    comment_threads_per_page = models.PositiveSmallIntegerField(
+        _("threads per page"), default=50, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    comment_order = models.CharField(
+        _("thread order"), max_length=10, choices=CommentOrder.choices, default=CommentOrder.OLDEST
+    )
+    comment_auto_close_days = models.PositiveIntegerField(
+        _("close discussions after (days)"), default=0, help_text=_("0 keeps discussions open for ever.")
+    )
+    comment_report_threshold = models.PositiveSmallIntegerField(
+        _("hold a comment after this many reports"), default=3, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         verbose_name = _("site settings")
@@ -245,6 +271,14 @@ class Post(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def discussion_is_open(self):
+        """Can readers comment now? Closed by hand, or by the site's auto-close rule."""
+        if self.discussion != self.Discussion.OPEN or not self.is_public:
+            return False
+        days = SiteSettings.load().comment_auto_close_days
+        return not days or timezone.now() < self.published_at + datetime.timedelta(days=days)
 
     @property
     def is_scheduled(self):

@@ -8,6 +8,8 @@ from django.views.generic import DetailView, ListView, MonthArchiveView, YearArc
 
 from blog.models import Category, Post, Tag
 from blog.search import search_posts
+from comments.trees import discussion_page
+from comments.viewers import viewer_for
 
 POSTS_PER_PAGE = 10
 
@@ -21,7 +23,16 @@ class PostListView(ListView):
         return Post.objects.published().with_bylines()
 
 
-class PostDetailView(DetailView):
+class DiscussionMixin:
+    """Adds the post's discussion (one page of comment threads) to the context."""
+
+    def get_context_data(self, **kwargs):
+        viewer = viewer_for(self.request)
+        discussion = discussion_page(self.object, viewer, self.request.GET.get("cpage") or 1)
+        return super().get_context_data(discussion=discussion, viewer=viewer, **kwargs)
+
+
+class PostDetailView(DiscussionMixin, DetailView):
     """A published post at /<yyyy>/<mm>/<slug>/; a stale year or month redirects."""
 
     def get_queryset(self):
@@ -35,7 +46,7 @@ class PostDetailView(DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
 
-class PostPreviewView(PermissionRequiredMixin, DetailView):
+class PostPreviewView(PermissionRequiredMixin, DiscussionMixin, DetailView):
     """Any post, as readers will see it, for staff who may edit it."""
 
     permission_required = "blog.view_post"

@@ -15,6 +15,7 @@ admin.site.index_title = "Publishing desk"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("authors/", include("authors.urls")),
+    path("comments/", include("comments.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
     path("healthz", healthz, name="healthz"),

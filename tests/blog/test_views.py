@@ -20,7 +20,9 @@ JUNE_15_2024 = datetime.datetime(2024, 6, 15, 12, tzinfo=datetime.UTC)
 
 # Query counts per page, the same however much content there is.
 HOME_QUERIES = 4  # count, posts, byline credits with authors, categories
-POST_QUERIES = 6  # post, byline credits, authors, author links, categories, tags
+# post, byline credits, authors, author links, categories, tags; then the discussion: thread count and pinned
+# comment (with comments: + the page of thread ids and their rows; see tests/comments).
+POST_QUERIES = 8
 CATEGORY_QUERIES = 5  # category, count, posts, byline credits with authors, categories
 TAG_QUERIES = 5  # tag, count, posts, byline credits with authors, categories
 AUTHOR_QUERIES = 6  # author, author links, count, posts, byline credits with authors, categories

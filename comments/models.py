@@ -1,0 +1,144 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from mptt.fields import TreeForeignKey
+from mptt.models import MPTTModel
+
+from comments.markup import render_comment
+
+
+class Comment(MPTTModel):
+    """One comment under a post. Each top-level comment is the root of its own tree.
+
+    Create comments only through `comments.services.comment_create` (it takes the tree
+    locks); moderation changes the status and never moves a node.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        SPAM = "spam", _("Spam")
+        REMOVED = "removed", _("Removed")
+
+    class HoldReason(models.TextChoices):
+        FIRST_COMMENT = "first_comment", _("First comment from this email")
+        POST_MODERATED = "post_moderated", _("Every comment on this post is held")
+        REPORTED = "reported", _("Reported by readers")
+
+    class Badge(models.TextChoices):
+        NONE = "", _("None")
+        AUTHOR = "author", _("Author")
+        MODERATOR = "moderator", _("Moderator")
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="comments", verbose_name=_("post"))
+    parent = TreeForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name=_("parent")
+    )
+    # Set when a reply past the maximum depth was attached beside the comment it answers.
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("in reply to")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        verbose_name=_("login"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    body = models.TextField(_("comment"))
+    body_html = models.TextField(editable=False)
+    # Decided when the comment is written, from the login: typing a name can never earn it.
+    badge = models.CharField(_("badge"), max_length=10, choices=Badge.choices, blank=True, default=Badge.NONE)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    hold_reasons = ArrayField(
+        models.CharField(max_length=30, choices=HoldReason.choices), default=list, blank=True, verbose_name=_("held")
+    )
+    pinned = models.BooleanField(_("pinned"), default=False)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("moderated by"),
+    )
+    moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+
+    class MPTTMeta:
+        # No order_insertion_by: appending is already chronological.
+        pass
+
+    class Meta:
+        ordering = ["tree_id", "lft"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        # Declared so that mptt's tree index really reaches the migration on Django 5.
+        indexes = [
+            models.Index(fields=["tree_id", "lft"], name="comment_tree_lft_idx"),
+            models.Index(fields=["post", "status", "tree_id"], name="comment_post_status_tree_idx"),
+            models.Index(fields=["status", "-created_at"], name="comment_status_created_idx"),
+            models.Index(fields=["email"], name="comment_email_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["post"], condition=Q(pinned=True), name="one_pinned_comment_per_post"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}: {self.body[:60]}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_comment(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        """A permalink that finds the page of the discussion holding this comment."""
+        return reverse("comments:permalink", kwargs={"pk": self.pk})
+
+    @property
+    def anchor(self):
+        return f"comment-{self.pk}"
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.APPROVED
+
+
+class CommentReport(models.Model):
+    """A reader's report of a comment. One per reader (IP or signed cookie) and comment."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("Spam or advertising")
+        ABUSE = "abuse", _("Abusive or harassing")
+        OFF_TOPIC = "off_topic", _("Off topic")
+        OTHER = "other", _("Something else")
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    reporter = models.CharField(_("reporter token"), max_length=64)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="one_report_per_reader"),
+            models.UniqueConstraint(fields=["comment", "ip_address"], name="one_report_per_ip"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: {self.comment}"

@@ -1,0 +1,184 @@
+"""The one write path for comments, and the only code that changes comment trees.
+
+django-mptt takes no locks: a reply shifts `lft`/`rght` of the rows after it and a new
+root takes `MAX(tree_id) + 1`, so concurrent writers corrupt trees. Every tree write
+here takes PostgreSQL transaction-scoped advisory locks, always in this order:
+
+1. the forest lock, shared by single writes, exclusive for bulk builds and repairs;
+2. then either the new-root lock (allocating a `tree_id`) or the lock of one thread
+   (its `tree_id`), exclusive.
+
+Moderation changes a status only, never moves a node, so it needs no tree lock.
+"""
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from blog.models import Post, SiteSettings
+from comments.markup import render_comment
+from comments.models import Comment
+from comments.trees import tree_errors
+
+# Advisory lock keys: (namespace, key) pairs, so they never collide with other users of locks.
+LOCK_NAMESPACE = 0x436F6D6D  # "Comm"
+FOREST_KEY = 0
+NEW_ROOT_KEY = -1
+THREAD_NAMESPACE = LOCK_NAMESPACE + 1  # key: the thread's tree_id
+
+
+def _lock(sql, *keys):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, keys)
+
+
+def lock_forest(*, exclusive=False):
+    """Take the forest lock for this transaction (exclusive only for whole-forest writes)."""
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    _lock(f"SELECT {function}(%s, %s)", LOCK_NAMESPACE, FOREST_KEY)
+
+
+def lock_new_root():
+    _lock("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_NAMESPACE, NEW_ROOT_KEY)
+
+
+def lock_thread(tree_id):
+    _lock("SELECT pg_advisory_xact_lock(%s, %s)", THREAD_NAMESPACE, tree_id)
+
+
+def badge_for(user, post):
+    """Author for the post's own authors, Moderator for staff who moderate; never from a typed name."""
+    if user is None or not user.is_authenticated:
+        return Comment.Badge.NONE
+    if post.authors.filter(user=user).exists():
+        return Comment.Badge.AUTHOR
+    if user.has_perm("comments.change_comment"):
+        return Comment.Badge.MODERATOR
+    return Comment.Badge.NONE
+
+
+def comment_create(
+    *,
+    post,
+    body,
+    status,
+    parent=None,
+    user=None,
+    name="",
+    email="",
+    website="",
+    hold_reasons=(),
+    ip_address=None,
+    user_agent="",
+    created_at=None,
+):
+    """Create one comment with the `status` its caller decided, under the tree locks.
+
+    A reply to a comment at the maximum depth attaches beside it (to its parent) and
+    records whom it answers in `in_reply_to`, as WordPress does.
+    """
+    if parent is not None and parent.post_id != post.pk:
+        raise ValueError("A reply must belong to its parent's post.")
+    if user is not None and user.is_authenticated:
+        name = name or user.get_full_name() or user.get_username()
+        email = email or user.email
+    comment = Comment(
+        post=post,
+        user=user if user is not None and user.is_authenticated else None,
+        name=name,
+        email=email,
+        website=website,
+        body=body,
+        badge=badge_for(user, post),
+        status=status,
+        hold_reasons=list(hold_reasons),
+        ip_address=ip_address,
+        user_agent=(user_agent or "")[:300],
+        created_at=created_at or timezone.now(),
+    )
+    with transaction.atomic():
+        lock_forest()
+        if parent is None:
+            lock_new_root()
+        else:
+            lock_thread(parent.tree_id)
+            # Re-read under the lock: another writer may have moved its lft/rght since.
+            parent = Comment.objects.get(pk=parent.pk)
+            max_level = SiteSettings.load().comment_max_depth - 1
+            if parent.level >= max_level:
+                comment.in_reply_to = parent
+                while parent.level >= max_level:
+                    parent = parent.parent
+        comment.parent = parent
+        comment.save()
+        if status == Comment.Status.APPROVED:
+            refresh_comment_count(post.pk)
+    return comment
+
+
+def comment_set_status(comments, status, *, moderator=None):
+    """Moderate: set `status` on the given comments (a queryset or list). Nodes never move."""
+    ids = [comment.pk for comment in comments]
+    now = timezone.now()
+    with transaction.atomic():
+        changes = {"status": status, "moderated_by": moderator, "moderated_at": now}
+        if status == Comment.Status.APPROVED:
+            changes["hold_reasons"] = []
+        Comment.objects.filter(pk__in=ids).update(**changes)
+        for post_id in Comment.objects.filter(pk__in=ids).values_list("post_id", flat=True).distinct():
+            refresh_comment_count(post_id)
+    return len(ids)
+
+
+def refresh_comment_count(post_id):
+    """Recount a post's approved comments into Post.comment_count, for list pages."""
+    approved = Count("comments", filter=Q(comments__status=Comment.Status.APPROVED))
+    count = Post.objects.filter(pk=post_id).annotate(approved=approved).values_list("approved", flat=True).get()
+    Post.objects.filter(pk=post_id).update(comment_count=count)
+
+
+def build_trees(post, forest):
+    """Insert whole threads at once (imports, demo and benchmark data), under the exclusive forest lock.
+
+    `forest` is a list of (comment, children) pairs: unsaved Comment instances with their
+    fields set (status, dates…), children in the same shape, in display order. The mptt
+    fields are computed in memory and the rows inserted with bulk_create; the new trees are
+    validated before the transaction commits. Returns the created comments in tree order.
+    """
+    created = []
+    with transaction.atomic():
+        lock_forest(exclusive=True)
+        lock_new_root()
+        next_tree_id = (Comment.objects.order_by("-tree_id").values_list("tree_id", flat=True).first() or 0) + 1
+        for offset, root in enumerate(forest):
+            tree_id = next_tree_id + offset
+            rows = []
+            _number(root, tree_id=tree_id, level=0, left=1, rows=rows)
+            for comment in rows:
+                comment.post = post
+                comment.body_html = comment.body_html or render_comment(comment.body)
+            # Parents are inserted before their children, so each child can point at a saved parent.
+            for level in sorted({comment.level for comment in rows}):
+                batch = [comment for comment in rows if comment.level == level]
+                for comment in batch:
+                    comment.parent_id = comment.parent.pk if comment.parent else None
+                Comment.objects.bulk_create(batch)
+            created.extend(rows)
+        new_tree_ids = list(range(next_tree_id, next_tree_id + len(forest)))
+        errors = tree_errors(Comment.objects.filter(tree_id__in=new_tree_ids))
+        if errors:
+            raise ValueError(f"Built trees are invalid: {errors[:5]}")
+        refresh_comment_count(post.pk)
+    return created
+
+
+def _number(node, *, tree_id, level, left, rows, parent=None):
+    """Give `node` and its subtree their mptt fields (depth-first); returns the next free number."""
+    comment, children = node
+    comment.tree_id, comment.level, comment.lft, comment.parent = tree_id, level, left, parent
+    rows.append(comment)
+    right = left + 1
+    for child in children:
+        right = _number(child, tree_id=tree_id, level=level + 1, left=right, rows=rows, parent=comment)
+    comment.rght = right
+    return right + 1

@@ -1,0 +1,171 @@
+"""Reading comment trees: a post's discussion page, and checks that trees are sound.
+
+The discussion is built in Python from rows ordered by (tree_id, lft), in a fixed number
+of queries however many comments there are. `get_cached_trees()` is not used: over a
+filtered queryset it promotes the replies of hidden comments to the top level.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+
+from blog.models import SiteSettings
+from comments.models import Comment
+
+# Indentation stops here; deeper (imported) trees still display, just no further right.
+MAX_INDENT = 5
+
+# What a public page loads of a comment: never the email, IP address or user agent.
+PUBLIC_FIELDS = [
+    "post_id",
+    "parent_id",
+    "tree_id",
+    "lft",
+    "rght",
+    "level",
+    "name",
+    "website",
+    "body_html",
+    "badge",
+    "status",
+    "pinned",
+    "created_at",
+    "edited_at",
+    "in_reply_to__name",
+]
+
+
+@dataclass
+class Viewer:
+    """Who is looking: a moderator sees every comment; a reader sees approved ones and their own."""
+
+    is_moderator: bool = False
+    own_comment_ids: frozenset = frozenset()
+
+    def sees_text_of(self, comment):
+        if comment.status == Comment.Status.APPROVED or self.is_moderator:
+            return True
+        return comment.status == Comment.Status.PENDING and comment.pk in self.own_comment_ids
+
+
+@dataclass
+class Discussion:
+    """One page of a post's threads, ready for a flat template loop."""
+
+    comments: list  # visible nodes in display order, each with .shown, .opens, .closes, .indent, .number
+    page: object  # the Paginator page of thread ids
+    pinned: Comment | None = None
+    total: int = 0
+
+
+def visible_threads(post, viewer):
+    """Thread (tree) ids of `post` with something `viewer` may see, in the site's order."""
+    threads = Comment.objects.filter(post=post)
+    if not viewer.is_moderator:
+        threads = threads.filter(Q(status=Comment.Status.APPROVED) | Q(pk__in=viewer.own_comment_ids))
+    newest_first = SiteSettings.load().comment_order == SiteSettings.CommentOrder.NEWEST
+    return threads.values_list("tree_id", flat=True).distinct().order_by("-tree_id" if newest_first else "tree_id")
+
+
+def discussion_page(post, viewer, page_number=1):
+    """The page of threads `page_number` (clamped to the last page) as `viewer` sees it."""
+    settings = SiteSettings.load()
+    paginator = Paginator(visible_threads(post, viewer), settings.comment_threads_per_page)
+    page = paginator.get_page(page_number)
+    tree_ids = list(page.object_list)
+    rows = (
+        Comment.objects.filter(tree_id__in=tree_ids)
+        .select_related("in_reply_to")
+        .only(*PUBLIC_FIELDS)
+        .order_by("tree_id", "lft")
+    )
+    by_tree = defaultdict(list)
+    for comment in rows:
+        by_tree[comment.tree_id].append(comment)
+    first_number = (page.number - 1) * paginator.per_page + 1
+    ordered = []
+    for number, tree_id in enumerate(tree_ids, start=first_number):
+        thread = _visible_nodes(by_tree[tree_id], viewer)
+        if thread:
+            thread[0].number = number
+            ordered.extend(thread)
+    _mark_structure(ordered)
+    pinned = Comment.objects.filter(post=post, pinned=True, status=Comment.Status.APPROVED).only(*PUBLIC_FIELDS).first()
+    return Discussion(comments=ordered, page=page, pinned=pinned, total=post.comment_count)
+
+
+def _visible_nodes(thread, viewer):
+    """The nodes of one thread to display: shown ones, and placeholders that keep replies in place."""
+    keep = {}
+    for comment in reversed(thread):  # children come after their parent in lft order
+        comment.shown = viewer.sees_text_of(comment)
+        if comment.shown or keep.get(comment.pk):
+            keep[comment.pk] = True
+            keep[comment.parent_id] = True
+    return [comment for comment in thread if keep.get(comment.pk)]
+
+
+def _mark_structure(comments):
+    """Give each node what a flat loop needs to open and close nested lists."""
+    for index, comment in enumerate(comments):
+        following = comments[index + 1].level if index + 1 < len(comments) else 0
+        comment.indent = min(comment.level, MAX_INDENT)
+        comment.opens = following > comment.level  # its replies follow
+        comment.closes = range(max(0, comment.level - following))  # nested lists ending after it
+
+
+def permalink_page(comment, viewer):
+    """The discussion page number that holds `comment`'s thread."""
+    per_page = SiteSettings.load().comment_threads_per_page
+    threads = list(visible_threads(comment.post, viewer))
+    try:
+        position = threads.index(comment.tree_id)
+    except ValueError:
+        return None
+    return position // per_page + 1
+
+
+def tree_errors(comments):
+    """Everything wrong with the trees in `comments` (a queryset), as readable strings.
+
+    Checks: one root per tree_id; one post per tree; intervals nest without overlapping;
+    rght - lft + 1 = 2 × size; each level is its parent's plus one.
+    """
+    errors = []
+    rows = comments.order_by("tree_id", "lft").values("pk", "tree_id", "parent_id", "post_id", "lft", "rght", "level")
+    trees = defaultdict(list)
+    for row in rows:
+        trees[row["tree_id"]].append(row)
+    for tree_id, nodes in trees.items():
+        errors.extend(f"tree {tree_id}: {problem}" for problem in _tree_problems(nodes))
+    return errors
+
+
+def _tree_problems(nodes):
+    roots = [node for node in nodes if node["parent_id"] is None]
+    if len(roots) != 1:
+        yield f"{len(roots)} roots"
+    if len({node["post_id"] for node in nodes}) != 1:
+        yield "comments of several posts"
+    by_pk = {node["pk"]: node for node in nodes}
+    numbers = sorted([node["lft"] for node in nodes] + [node["rght"] for node in nodes])
+    if numbers != list(range(1, 2 * len(nodes) + 1)):
+        yield "lft/rght are not 1…2n without gaps or duplicates"
+    for node in nodes:
+        if node["rght"] <= node["lft"]:
+            yield f"comment {node['pk']}: rght ≤ lft"
+        parent = by_pk.get(node["parent_id"])
+        if node["parent_id"] is not None and parent is None:
+            yield f"comment {node['pk']}: parent {node['parent_id']} is in another tree"
+        elif parent is not None:
+            if not parent["lft"] < node["lft"] < node["rght"] < parent["rght"]:
+                yield f"comment {node['pk']}: not inside its parent's interval"
+            if node["level"] != parent["level"] + 1:
+                yield f"comment {node['pk']}: level {node['level']}, parent's {parent['level']}"
+        elif node["level"] != 0:
+            yield f"comment {node['pk']}: root at level {node['level']}"
+    for root in roots:
+        if root["rght"] - root["lft"] + 1 != 2 * len(nodes):
+            yield "root interval does not match the number of comments"

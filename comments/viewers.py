@@ -1,0 +1,40 @@
+"""Who is reading a discussion: moderators see everything, a reader also sees their own held comments.
+
+A reader's held comments are remembered in a signed cookie on their browser only, so
+nobody else (and no shared page cache) ever sees them.
+"""
+
+from comments.trees import Viewer
+
+HELD_COOKIE = "colloquy_held"
+HELD_SALT = "comments.held"
+HELD_MAX_AGE = 60 * 60 * 24 * 30  # a month: long enough to see a comment approved
+HELD_LIMIT = 50  # keep the cookie small
+
+
+def held_comment_ids(request):
+    """Ids of the comments this browser wrote that may still be held."""
+    value = request.get_signed_cookie(HELD_COOKIE, default="", salt=HELD_SALT, max_age=HELD_MAX_AGE)
+    return frozenset(int(part) for part in value.split(",") if part.isdigit())
+
+
+def remember_held(request, response, comment):
+    """Add `comment` to this browser's held comments."""
+    ids = sorted(held_comment_ids(request) | {comment.pk})[-HELD_LIMIT:]
+    response.set_signed_cookie(
+        HELD_COOKIE,
+        ",".join(map(str, ids)),
+        salt=HELD_SALT,
+        max_age=HELD_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+def is_moderator(user):
+    return user.is_authenticated and user.is_staff and user.has_perm("comments.change_comment")
+
+
+def viewer_for(request):
+    return Viewer(is_moderator=is_moderator(request.user), own_comment_ids=held_comment_ids(request))
