@@ -72,3 +72,10 @@ class PostFactory(factory.django.DjangoModelFactory):
     def tags(post, create, extracted, **kwargs):
         if create and extracted:
             post.tags.set(extracted)
+
+
+def make_comment(post, *, parent=None, status="approved", name="Reader", body="A thoughtful comment.", **fields):
+    """A comment through the one write path (comments.services.comment_create), as the site makes them."""
+    from comments.services import comment_create
+
+    return comment_create(post=post, parent=parent, status=status, name=name, body=body, **fields)
