@@ -6,7 +6,9 @@ Three groups, like WordPress's roles:
   authors, categories, tags and the site settings, and everything Moderators do.
 - **Authors** write, edit, publish and delete their own posts (the admin limits them to
   posts whose byline includes their author profile), keep their own profile, and tag.
-- **Moderators** look after the discussion.
+- **Moderators** look after the discussion: they read every comment with the readers'
+  reports, approve, mark as spam, remove, restore and reply. Nothing else, not even the
+  posts' admin (the comment list shows post titles as text).
 
 A group only grants permissions: the admin lets a login in only when it is also
 ``is_staff``, so tick "Staff status" as well as adding the user to a group.
@@ -30,8 +32,13 @@ def _all(app_label, model_name):
     return [f"{app_label}.{action}_{model_name}" for action in ("add", "change", "delete", "view")]
 
 
-# The comments issue fills this in once the comments app has models.
-MODERATOR_PERMISSIONS = []
+MODERATOR_PERMISSIONS = [
+    "comments.view_comment",
+    # Moderating is changing a status and replying; nobody deletes a comment (it would take its replies).
+    "comments.change_comment",
+    # Reports are the readers' record: moderators read them and decide on the comment.
+    "comments.view_commentreport",
+]
 
 AUTHOR_PERMISSIONS = [
     *_all("blog", "post"),

@@ -159,6 +159,23 @@ class TagAdmin(admin.ModelAdmin):
 class SiteSettingsAdmin(admin.ModelAdmin):
     """The one record of site settings: no list, no adding, no deleting."""
 
+    fieldsets = [
+        (_("Identity"), {"fields": ["name", "tagline", "logo"]}),
+        (
+            _("Discussion"),
+            {
+                "description": _("How comments behave on every post; a post can also close its own discussion."),
+                "fields": [
+                    "comment_max_depth",
+                    "comment_threads_per_page",
+                    "comment_order",
+                    "comment_auto_close_days",
+                    "comment_report_threshold",
+                ],
+            },
+        ),
+    ]
+
     def has_add_permission(self, request):
         return False  # SiteSettings.load() creates the record when it is missing
 

@@ -8,7 +8,8 @@ from django.views.generic import DetailView, ListView, MonthArchiveView, YearArc
 
 from blog.models import Category, Post, Tag
 from blog.search import search_posts
-from comments.trees import discussion_page
+from comments.forms import CommentForm
+from comments.trees import discussion_page, permalink_page
 from comments.viewers import viewer_for
 
 POSTS_PER_PAGE = 10
@@ -24,12 +25,28 @@ class PostListView(ListView):
 
 
 class DiscussionMixin:
-    """Adds the post's discussion (one page of comment threads) to the context."""
+    """Adds the post's discussion (one page of comment threads) and the comment form to the context.
 
-    def get_context_data(self, **kwargs):
+    The form goes under the comment it answers when that is on the page (`?replyto=<id>`
+    without JavaScript, or a reply sent back with errors), else at the end of the discussion.
+    """
+
+    def get_context_data(self, *, comment_form=None, **kwargs):
         viewer = viewer_for(self.request)
-        discussion = discussion_page(self.object, viewer, self.request.GET.get("cpage") or 1)
-        return super().get_context_data(discussion=discussion, viewer=viewer, **kwargs)
+        if comment_form is None and self.object.discussion_is_open:
+            comment_form = CommentForm.for_reader(self.request, self.object, viewer)
+        reply_to = comment_form.reply_to if comment_form else None
+        # Without a page number, a reply opens on the page that holds the comment it answers.
+        page = self.request.GET.get("cpage") or (reply_to and permalink_page(reply_to, viewer)) or 1
+        discussion = discussion_page(self.object, viewer, page)
+        return super().get_context_data(
+            discussion=discussion,
+            viewer=viewer,
+            comment_form=comment_form,
+            reply_to=reply_to,
+            reply_to_on_page=reply_to is not None and any(c.pk == reply_to.pk for c in discussion.comments),
+            **kwargs,
+        )
 
 
 class PostDetailView(DiscussionMixin, DetailView):

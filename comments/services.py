@@ -11,8 +11,11 @@ here takes PostgreSQL transaction-scoped advisory locks, always in this order:
 Moderation changes a status only, never moves a node, so it needs no tree lock.
 """
 
+from collections import defaultdict
+from operator import attrgetter
+
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from blog.models import Post, SiteSettings
@@ -125,15 +128,21 @@ def comment_set_status(comments, status, *, moderator=None):
         if status == Comment.Status.APPROVED:
             changes["hold_reasons"] = []
         Comment.objects.filter(pk__in=ids).update(**changes)
-        for post_id in Comment.objects.filter(pk__in=ids).values_list("post_id", flat=True).distinct():
+        # In post order, so two moderators' overlapping batches lock the posts' rows in the same order.
+        post_ids = Comment.objects.filter(pk__in=ids).values_list("post_id", flat=True).distinct().order_by("post_id")
+        for post_id in post_ids:
             refresh_comment_count(post_id)
     return len(ids)
 
 
 def refresh_comment_count(post_id):
-    """Recount a post's approved comments into Post.comment_count, for list pages."""
-    approved = Count("comments", filter=Q(comments__status=Comment.Status.APPROVED))
-    count = Post.objects.filter(pk=post_id).annotate(approved=approved).values_list("approved", flat=True).get()
+    """Recount a post's approved comments into Post.comment_count, for list pages.
+
+    Locks the post's row first: under READ COMMITTED a count taken while another writer's
+    comment is uncommitted would overwrite that writer's count (a lost update).
+    """
+    Post.objects.select_for_update().filter(pk=post_id).values_list("pk").get()
+    count = Comment.objects.filter(post_id=post_id, status=Comment.Status.APPROVED).count()
     Post.objects.filter(pk=post_id).update(comment_count=count)
 
 
@@ -170,6 +179,46 @@ def build_trees(post, forest):
             raise ValueError(f"Built trees are invalid: {errors[:5]}")
         refresh_comment_count(post.pk)
     return created
+
+
+def repair_trees(tree_ids):
+    """Renumber the trees `tree_ids` from their parent pointers, under the exclusive forest lock.
+
+    Trees linked to them by a parent pointer are renumbered too. Siblings keep the order they
+    were written in, by pk (comments are only ever appended), not their possibly corrupt `lft`:
+    that is why this is not django-mptt's `partial_rebuild`, which also refuses a tree_id
+    shared by several roots. Here the first such root keeps the tree_id and the others get
+    new ones. Returns the tree_ids written.
+    """
+    fields = ["pk", "parent_id", "tree_id", "lft", "rght", "level"]
+    tree_ids = set(tree_ids)
+    with transaction.atomic():
+        lock_forest(exclusive=True)
+        while True:
+            nodes = {comment.pk: comment for comment in Comment.objects.filter(tree_id__in=tree_ids).only(*fields)}
+            outside_parents = {comment.parent_id for comment in nodes.values()} - nodes.keys() - {None}
+            linked = Comment.objects.filter(Q(pk__in=outside_parents) | Q(parent_id__in=nodes.keys()))
+            linked_tree_ids = set(linked.exclude(tree_id__in=tree_ids).values_list("tree_id", flat=True))
+            if not linked_tree_ids:
+                break
+            tree_ids |= linked_tree_ids
+        children = defaultdict(list)
+        for comment in sorted(nodes.values(), key=attrgetter("pk")):
+            children[comment.parent_id].append(comment)
+        next_tree_id = (Comment.objects.order_by("-tree_id").values_list("tree_id", flat=True).first() or 0) + 1
+        written, rows = set(), []
+        for root in sorted(children[None], key=attrgetter("tree_id", "pk")):
+            if root.tree_id in written:
+                root.tree_id, next_tree_id = next_tree_id, next_tree_id + 1
+            written.add(root.tree_id)
+            _number(_subtree(root, children), tree_id=root.tree_id, level=0, left=1, rows=rows)
+        Comment.objects.bulk_update(rows, ["tree_id", "lft", "rght", "level"], batch_size=1000)
+    return sorted(written)
+
+
+def _subtree(comment, children):
+    """`comment` and its descendants in the (comment, children) shape `_number` takes."""
+    return comment, [_subtree(child, children) for child in children[comment.pk]]
 
 
 def _number(node, *, tree_id, level, left, rows, parent=None):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.db.models import Q
 
-from blog.models import SiteSettings
+from blog.models import Post, SiteSettings
 from comments.models import Comment
 
 # Indentation stops here; deeper (imported) trees still display, just no further right.
@@ -60,11 +60,18 @@ class Discussion:
     total: int = 0
 
 
+def public_comments():
+    """Every comment any reader may see: approved, under a published post (feeds, reports)."""
+    return Comment.objects.filter(status=Comment.Status.APPROVED, post__in=Post.objects.published())
+
+
 def visible_threads(post, viewer):
     """Thread (tree) ids of `post` with something `viewer` may see, in the site's order."""
     threads = Comment.objects.filter(post=post)
     if not viewer.is_moderator:
-        threads = threads.filter(Q(status=Comment.Status.APPROVED) | Q(pk__in=viewer.own_comment_ids))
+        # Viewer.sees_text_of as a filter: a writer's own comment only while it is pending.
+        own_held = Q(status=Comment.Status.PENDING, pk__in=viewer.own_comment_ids)
+        threads = threads.filter(Q(status=Comment.Status.APPROVED) | own_held)
     newest_first = SiteSettings.load().comment_order == SiteSettings.CommentOrder.NEWEST
     return threads.values_list("tree_id", flat=True).distinct().order_by("-tree_id" if newest_first else "tree_id")
 
@@ -130,17 +137,24 @@ def permalink_page(comment, viewer):
 def tree_errors(comments):
     """Everything wrong with the trees in `comments` (a queryset), as readable strings.
 
-    Checks: one root per tree_id; one post per tree; intervals nest without overlapping;
-    rght - lft + 1 = 2 × size; each level is its parent's plus one.
+    Checks: one root per tree_id; one post per tree; lft/rght are 1…2n without gaps or
+    duplicates; every node lies inside its parent's interval with rght - lft + 1 = 2 × the
+    size of its subtree (together: intervals nest and never overlap); each level is its
+    parent's plus one.
     """
-    errors = []
+    return [
+        f"tree {tree_id}: {problem}" for tree_id, problems in broken_trees(comments).items() for problem in problems
+    ]
+
+
+def broken_trees(comments):
+    """{tree_id: [problems]} for every broken tree in `comments` (a queryset), in tree_id order."""
     rows = comments.order_by("tree_id", "lft").values("pk", "tree_id", "parent_id", "post_id", "lft", "rght", "level")
     trees = defaultdict(list)
     for row in rows:
         trees[row["tree_id"]].append(row)
-    for tree_id, nodes in trees.items():
-        errors.extend(f"tree {tree_id}: {problem}" for problem in _tree_problems(nodes))
-    return errors
+    broken = {tree_id: list(_tree_problems(nodes)) for tree_id, nodes in trees.items()}
+    return {tree_id: problems for tree_id, problems in broken.items() if problems}
 
 
 def _tree_problems(nodes):
@@ -153,9 +167,13 @@ def _tree_problems(nodes):
     numbers = sorted([node["lft"] for node in nodes] + [node["rght"] for node in nodes])
     if numbers != list(range(1, 2 * len(nodes) + 1)):
         yield "lft/rght are not 1…2n without gaps or duplicates"
+    sizes = _subtree_sizes(nodes, by_pk)
     for node in nodes:
         if node["rght"] <= node["lft"]:
             yield f"comment {node['pk']}: rght ≤ lft"
+        elif node["rght"] - node["lft"] + 1 != 2 * sizes[node["pk"]]:
+            # With 1…2n and parents' intervals enclosing children's, this also rules out overlaps.
+            yield f"comment {node['pk']}: interval {node['lft']}–{node['rght']} for {sizes[node['pk']]} comment(s)"
         parent = by_pk.get(node["parent_id"])
         if node["parent_id"] is not None and parent is None:
             yield f"comment {node['pk']}: parent {node['parent_id']} is in another tree"
@@ -166,6 +184,14 @@ def _tree_problems(nodes):
                 yield f"comment {node['pk']}: level {node['level']}, parent's {parent['level']}"
         elif node["level"] != 0:
             yield f"comment {node['pk']}: root at level {node['level']}"
-    for root in roots:
-        if root["rght"] - root["lft"] + 1 != 2 * len(nodes):
-            yield "root interval does not match the number of comments"
+
+
+def _subtree_sizes(nodes, by_pk):
+    """Each node's subtree size (itself included), from parent pointers; safe against cycles."""
+    sizes = defaultdict(int)
+    for node in nodes:
+        ancestor, steps = node, 0
+        while ancestor is not None and steps <= len(nodes):
+            sizes[ancestor["pk"]] += 1
+            ancestor, steps = by_pk.get(ancestor["parent_id"]), steps + 1
+    return sizes

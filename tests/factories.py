@@ -79,3 +79,18 @@ def make_comment(post, *, parent=None, status="approved", name="Reader", body="A
     from comments.services import comment_create
 
     return comment_create(post=post, parent=parent, status=status, name=name, body=body, **fields)
+
+
+def comment_node(name, *replies, status="approved", **fields):
+    """A comment for comments.services.build_trees, with its replies: (unsaved Comment, [replies])."""
+    from comments.models import Comment
+
+    fields.setdefault("email", f"{name.lower().replace(' ', '.')}@example.com")
+    return Comment(name=name, body=f"{name} writes.", status=status, **fields), list(replies)
+
+
+def make_threads(post, *threads):
+    """Whole threads of `comment_node`s through the bulk builder; returns the comments by name."""
+    from comments.services import build_trees
+
+    return {comment.name: comment for comment in build_trees(post, list(threads))}

@@ -53,19 +53,22 @@ def empty_content_type_cache():
     ContentType.objects.clear_cache()
 
 
-def test_the_roles_migration_builds_the_groups_on_an_empty_database(db, empty_content_type_cache):
+def test_the_roles_migrations_build_the_groups_on_an_empty_database(db, empty_content_type_cache):
     executor = MigrationExecutor(connection)
-    migration = executor.loader.get_migration("authors", "0002_roles")
-    state = executor.loader.project_state(("authors", "0002_roles"), at_end=False)
     Group.objects.all().delete()
     ContentType.objects.all().delete()  # and every permission with them, as before the first post_migrate
     assert not Permission.objects.exists()
 
-    with connection.schema_editor() as schema_editor:
-        migration.apply(state, schema_editor)
+    # 0002 runs before the comments app has models; 0003 adds the comment permissions.
+    for name in ["0002_roles", "0003_moderator_role"]:
+        migration = executor.loader.get_migration("authors", name)
+        state = executor.loader.project_state(("authors", name), at_end=False)
+        with connection.schema_editor() as schema_editor:
+            migration.apply(state, schema_editor)
 
     for group_name, permissions in ROLES.items():
         assert granted(group_name) == set(permissions)
+    assert granted(MODERATORS) == {"comments.view_comment", "comments.change_comment", "comments.view_commentreport"}
 
 
 def test_sync_roles_command_puts_back_what_was_changed_by_hand(staff):
@@ -102,8 +105,20 @@ def test_editors_can_do_everything_moderators_can():
         (AUTHORS, "blog.change_tag", False),
         (AUTHORS, "blog.change_sitesettings", False),
         (AUTHORS, "authors.add_author", False),
+        (MODERATORS, "comments.view_comment", True),
+        (MODERATORS, "comments.change_comment", True),
+        (MODERATORS, "comments.view_commentreport", True),
+        (MODERATORS, "comments.add_comment", False),
+        (MODERATORS, "comments.delete_comment", False),
+        (MODERATORS, "comments.change_commentreport", False),
+        (MODERATORS, "comments.delete_commentreport", False),
         (MODERATORS, "blog.view_post", False),
         (MODERATORS, "blog.change_sitesettings", False),
+        (MODERATORS, "authors.view_author", False),
+        (EDITORS, "comments.change_comment", True),
+        (EDITORS, "comments.delete_comment", False),
+        (AUTHORS, "comments.view_comment", False),
+        (AUTHORS, "comments.change_comment", False),
     ],
 )
 def test_each_group_grants_its_permissions(staff, group_name, permission, expected):

@@ -1,12 +1,15 @@
 import io
+import re
 
 import pytest
 from django.core.management import call_command
-from pytest_django.asserts import assertContains
+from pytest_django.asserts import assertContains, assertNotContains
 
-from authors.models import Author
+from authors.models import Author, User
 from blog.models import Category, Post, PostAuthor, SiteSettings, Tag
-from tests.factories import PostFactory
+from comments.models import Comment
+from comments.trees import tree_errors
+from tests.factories import PostFactory, make_comment
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +32,8 @@ def counts():
         "post categories": Post.categories.through.objects.count(),
         "post tags": Post.tags.through.objects.count(),
         "site settings": SiteSettings.objects.count(),
+        "comments": Comment.objects.count(),
+        "logins": User.objects.count(),
     }
 
 
@@ -42,6 +47,8 @@ def test_loaddemo_is_idempotent():
     assert counts() == first
     assert first["posts"] == 4
     assert first["authors"] == 2
+    assert first["comments"] == 3
+    assert first["logins"] == 1
     assert dict(Author.objects.values_list("slug", "avatar")) == avatars  # no second copy of each avatar
 
 
@@ -115,3 +122,71 @@ def test_every_demo_page_renders(client):
     urls += ["/", "/feed/", "/feed/atom/", "/sitemap.xml", "/search/?q=letters"]
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+def seed_discussion():
+    post = Post.objects.get(title=SEED_TITLE)
+    return post, {comment.name: comment for comment in Comment.objects.filter(post=post)}
+
+
+def test_seed_discussion_is_loaded_as_on_the_seed_page():
+    loaddemo()
+
+    post, comments = seed_discussion()
+
+    assert list(comments) == ["Karl Abraham", "Eugene", "Abdul Momen"]  # in display order
+    karl, eugene, abdul = comments.values()
+    assert karl.body.startswith("Palestine welcomes support from any country")
+    assert karl.body.endswith("despite so many innocent people killed.")
+    assert "ddnying Palestine ever existed snd ," in karl.body  # the seed's text, typos and all
+    assert eugene.body.startswith("You know what Karl? You are correct.")
+    assert eugene.body.endswith("so much better once they obtained power.")
+    assert abdul.body.startswith("Thanks to Israel’s tactics")
+    assert abdul.body.endswith("heinous actions against the Palestinians.")
+    assert eugene.parent == karl and karl.parent is abdul.parent is None
+    assert {comment.status for comment in comments.values()} == {Comment.Status.APPROVED}
+    assert post.published_at < karl.created_at < eugene.created_at < abdul.created_at
+    assert eugene.user == Author.objects.get(slug="eugene-bach").user
+    assert eugene.badge == Comment.Badge.AUTHOR and karl.badge == abdul.badge == Comment.Badge.NONE
+    assert not eugene.user.has_usable_password()
+    assert post.comment_count == 3
+    assert tree_errors(Comment.objects.all()) == []
+
+
+def test_loaddemo_keeps_a_discussion_that_has_comments():
+    loaddemo()
+    post, comments = seed_discussion()
+    make_comment(post, parent=comments["Abdul Momen"], name="A later reader")
+    Comment.objects.filter(pk=comments["Karl Abraham"].pk).update(status=Comment.Status.REMOVED)
+
+    loaddemo()
+
+    assert Comment.objects.filter(post=post).count() == 4
+    assert Comment.objects.get(pk=comments["Karl Abraham"].pk).status == Comment.Status.REMOVED
+
+
+def test_seed_post_page_shows_the_discussion(client):
+    loaddemo()
+    post, comments = seed_discussion()
+    karl, eugene, abdul = (comments[name].pk for name in ["Karl Abraham", "Eugene", "Abdul Momen"])
+
+    response = client.get(post.get_absolute_url())
+
+    assertContains(response, "3 comments")
+    assertContains(response, '<ol class="comment-list" start="1">')
+    threads = [
+        (comment.name, comment.level, getattr(comment, "number", None))
+        for comment in response.context["discussion"].comments
+    ]
+    assert threads == [("Karl Abraham", 0, 1), ("Eugene", 1, None), ("Abdul Momen", 0, 2)]
+    # Eugene's reply sits in the list of replies inside Karl's item, with the Author badge; Abdul's thread follows.
+    html = response.content.decode()
+    nested = (
+        rf'<li id="comment-{karl}" .*?<ol class="comment-children">\s*<li id="comment-{eugene}" '
+        rf'.*?<span class="badge badge--author">Author</span>.*?</ol>\s*</li>\s*<li id="comment-{abdul}" '
+    )
+    assert re.search(nested, html, re.DOTALL)
+    assertContains(response, '<span class="badge badge--author">Author</span>', count=1)
+    assertContains(response, "You know what Karl? You are correct.")
+    assertContains(response, "Thanks to Israel’s tactics")
+    assertNotContains(response, "@example.com")

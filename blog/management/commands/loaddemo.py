@@ -1,6 +1,7 @@
-"""Load the demo content: the seed post with its author, and a few more posts.
+"""Load the demo content: the seed post with its author and discussion, and a few more posts.
 
-Idempotent: running it again updates the same records instead of adding copies.
+Idempotent: running it again updates the same records instead of adding copies; a post
+that already has comments keeps them.
 """
 
 import datetime
@@ -12,8 +13,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from PIL import Image, ImageDraw
 
-from authors.models import Author
+from authors.models import Author, User
 from blog.models import Category, Post, PostAuthor, SiteSettings, Tag
+from comments.models import Comment
+from comments.services import comment_create
 
 DEMO_DIR = Path(__file__).resolve().parent.parent.parent / "demo"
 UTC = datetime.UTC
@@ -33,6 +36,9 @@ AUTHORS = [
         "job_title": "Back to Jerusalem",
         "bio_file": "eugene-bach.md",
         "avatar_colour": (138, 43, 6),
+        # The login that writes as Eugene: his comments carry the Author badge. No password:
+        # the demo has no shared secret; an admin can set one.
+        "login": {"username": "eugene", "first_name": "Eugene", "last_name": "Bach"},
     },
     {
         "slug": "the-editors",
@@ -84,6 +90,33 @@ POSTS = [
 ]
 
 
+# The seed page's discussion, as it reads there. Each comment: its name (and the author whose
+# login writes it), the comment it answers (an index into the list), when, and its text.
+DISCUSSIONS = {
+    "love-letters-between-north-korea-and-palestine": [
+        {
+            "name": "Karl Abraham",
+            "email": "karl.abraham@example.com",
+            "written": datetime.datetime(2020, 9, 30, 14, 12, tzinfo=UTC),
+            "text_file": "karl-abraham.md",
+        },
+        {
+            "name": "Eugene",
+            "author": "eugene-bach",
+            "reply_to": 0,
+            "written": datetime.datetime(2020, 10, 1, 8, 47, tzinfo=UTC),
+            "text_file": "eugene-bach.md",
+        },
+        {
+            "name": "Abdul Momen",
+            "email": "abdul.momen@example.com",
+            "written": datetime.datetime(2020, 10, 3, 19, 5, tzinfo=UTC),
+            "text_file": "abdul-momen.md",
+        },
+    ],
+}
+
+
 def slugify_tag(name):
     return name.lower().replace(" ", "-")
 
@@ -116,7 +149,8 @@ class Command(BaseCommand):
         categories = self.load_categories()
         authors = {spec["slug"]: self.load_author(spec) for spec in AUTHORS}
         for spec in POSTS:
-            self.load_post(spec, authors, categories)
+            post = self.load_post(spec, authors, categories)
+            self.load_discussion(post, DISCUSSIONS.get(post.slug, []), authors)
         self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {len(POSTS)} posts by {len(authors)} authors."))
 
     def load_categories(self):
@@ -135,7 +169,17 @@ class Command(BaseCommand):
         )
         if not author.avatar:
             author.avatar.save(f"{spec['slug']}.png", initials_avatar(spec["name"], spec["avatar_colour"]))
+        if "login" in spec and author.user is None:
+            author.user = self.load_login(**spec["login"])
+            author.save()
         return author
+
+    def load_login(self, username, **names):
+        user, created = User.objects.get_or_create(username=username, defaults=names)
+        if created:
+            user.set_unusable_password()
+            user.save()
+        return user
 
     def load_post(self, spec, authors, categories):
         post, _ = Post.objects.update_or_create(
@@ -158,3 +202,23 @@ class Command(BaseCommand):
             [Tag.objects.get_or_create(slug=slugify_tag(name), defaults={"name": name})[0] for name in spec["tags"]]
         )
         return post
+
+    def load_discussion(self, post, specs, authors):
+        """The post's comments through the one write path; left alone once the post has comments."""
+        if Comment.objects.filter(post=post).exists():
+            return
+        written = []
+        for spec in specs:
+            author = authors.get(spec.get("author"))
+            written.append(
+                comment_create(
+                    post=post,
+                    parent=written[spec["reply_to"]] if "reply_to" in spec else None,
+                    user=author.user if author else None,
+                    name=spec["name"],
+                    email=spec.get("email", ""),
+                    body=(DEMO_DIR / "comments" / spec["text_file"]).read_text().strip(),
+                    status=Comment.Status.APPROVED,
+                    created_at=spec["written"],
+                )
+            )
