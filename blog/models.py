@@ -272,6 +272,10 @@ class Post(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    def is_written_by(self, user):
+        """Is `user` a login linked to one of this post's byline authors?"""
+        return user is not None and user.is_authenticated and self.authors.filter(user=user).exists()
+
     @property
     def discussion_is_open(self):
         """Can readers comment now? Closed by hand, or by the site's auto-close rule."""

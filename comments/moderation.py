@@ -187,7 +187,7 @@ def is_exempt_from_reports(comment):
     if comment.badge != Comment.Badge.NONE:
         return True
     user = comment.user
-    return user is not None and (user.is_staff or comment.post.authors.filter(user=user).exists())
+    return user is not None and (user.is_staff or comment.post.is_written_by(user))
 
 
 def hold_reported(comment):

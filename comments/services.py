@@ -22,6 +22,7 @@ from blog.models import Post, SiteSettings
 from comments.markup import render_comment
 from comments.models import Comment
 from comments.trees import tree_errors
+from comments.viewers import is_moderator
 
 # Advisory lock keys: (namespace, key) pairs, so they never collide with other users of locks.
 LOCK_NAMESPACE = 0x436F6D6D  # "Comm"
@@ -51,11 +52,9 @@ def lock_thread(tree_id):
 
 def badge_for(user, post):
     """Author for the post's own authors, Moderator for staff who moderate; never from a typed name."""
-    if user is None or not user.is_authenticated:
-        return Comment.Badge.NONE
-    if post.authors.filter(user=user).exists():
+    if post.is_written_by(user):
         return Comment.Badge.AUTHOR
-    if user.has_perm("comments.change_comment"):
+    if user is not None and is_moderator(user):
         return Comment.Badge.MODERATOR
     return Comment.Badge.NONE
 

@@ -21,7 +21,7 @@ def initial_status(post, user, email):
     Moderators' and the post's own authors' comments are approved at once; a reader's is
     approved when their email already has an approved comment (WordPress's rule), else held.
     """
-    if user.is_authenticated and (is_moderator(user) or post.authors.filter(user=user).exists()):
+    if is_moderator(user) or post.is_written_by(user):
         return Comment.Status.APPROVED, []
     if Comment.objects.filter(email__iexact=email, status=Comment.Status.APPROVED).exists():
         return Comment.Status.APPROVED, []
