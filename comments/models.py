@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -89,7 +90,8 @@ class Comment(MPTTModel):
             models.Index(fields=["tree_id", "lft"], name="comment_tree_lft_idx"),
             models.Index(fields=["post", "status", "tree_id"], name="comment_post_status_tree_idx"),
             models.Index(fields=["status", "-created_at"], name="comment_status_created_idx"),
-            models.Index(fields=["email"], name="comment_email_idx"),
+            # The "first comment from this email" rule matches emails case-insensitively.
+            models.Index(Upper("email"), name="comment_email_upper_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["post"], condition=Q(pinned=True), name="one_pinned_comment_per_post"),
