@@ -55,6 +55,46 @@ class SiteSettings(models.Model):
         _("hold a comment after this many reports"), default=3, validators=[MinValueValidator(1)]
     )
 
+    # Spam and abuse rules (comments/spam.py applies them to every public comment).
+    comment_hold_first = models.BooleanField(
+        _("hold a commenter's first comment"), default=True, help_text=_("Until that email has an approved comment.")
+    )
+    comment_rate_per_minute = models.PositiveSmallIntegerField(
+        _("comments per minute (per IP and per email)"), default=5, validators=[MinValueValidator(1)]
+    )
+    comment_rate_per_hour = models.PositiveSmallIntegerField(
+        _("comments per hour (per IP and per email)"), default=30, validators=[MinValueValidator(1)]
+    )
+    comment_duplicate_minutes = models.PositiveIntegerField(
+        _("refuse the same text again within (minutes)"), default=60
+    )
+    comment_max_links = models.PositiveSmallIntegerField(_("hold a comment with more links than"), default=2)
+    comment_max_length = models.PositiveIntegerField(
+        _("maximum comment length (characters)"), default=5000, validators=[MinValueValidator(100)]
+    )
+    comment_moderation_list = models.TextField(
+        _("moderation list"),
+        blank=True,
+        help_text=_("One per line: words, names, emails, IP addresses or URL parts that hold a comment for review."),
+    )
+    comment_block_list = models.TextField(
+        _("block list"),
+        blank=True,
+        help_text=_("One per line, as the moderation list, but a match goes straight to spam."),
+    )
+    commenter_data_days = models.PositiveIntegerField(
+        _("keep commenters' IP addresses and user agents for (days)"), default=90, validators=[MinValueValidator(1)]
+    )
+    spam_retention_days = models.PositiveIntegerField(
+        _("purge spam and removed comments after (days)"), default=30, validators=[MinValueValidator(1)]
+    )
+    privacy_url = models.CharField(
+        _("privacy page address"),
+        max_length=300,
+        blank=True,
+        help_text=_("Linked from the comment form's privacy notice, e.g. /privacy/ or a full URL."),
+    )
+
     class Meta:
         verbose_name = _("site settings")
         verbose_name_plural = _("site settings")

@@ -142,8 +142,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("held because"))
     def reasons(self, comment):
-        labels = dict(Comment.HoldReason.choices)
-        reasons = ", ".join(str(labels.get(reason, reason)) for reason in comment.hold_reasons)
+        reasons = ", ".join(comment.reason_labels)
         return reasons or self.get_empty_value_display()
 
     @admin.display(description=_("reports"), ordering="report_count")

@@ -26,9 +26,20 @@ class Comment(MPTTModel):
         REMOVED = "removed", _("Removed")
 
     class HoldReason(models.TextChoices):
+        """Why a comment was held or marked spam. Stored as "code" or "code:detail"."""
+
         FIRST_COMMENT = "first_comment", _("First comment from this email")
         POST_MODERATED = "post_moderated", _("Every comment on this post is held")
         REPORTED = "reported", _("Reported by readers")
+        HONEYPOT = "honeypot", _("Filled the hidden honeypot field")
+        TOO_FAST = "too_fast", _("Posted faster than a person types")
+        STALE_FORM = "stale_form", _("The form was too old")
+        FORGED_FORM = "forged_form", _("The form's timestamp was missing or forged")
+        TOO_MANY_LINKS = "too_many_links", _("Links")
+        MODERATION_LIST = "moderation_list", _("Matched the moderation list")
+        BLOCK_LIST = "block_list", _("Matched the block list")
+        BANNED = "banned", _("Banned commenter")
+        AKISMET = "akismet", _("Akismet: spam")
 
     class Badge(models.TextChoices):
         NONE = "", _("None")
@@ -59,9 +70,8 @@ class Comment(MPTTModel):
     # Decided when the comment is written, from the login: typing a name can never earn it.
     badge = models.CharField(_("badge"), max_length=10, choices=Badge.choices, blank=True, default=Badge.NONE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    hold_reasons = ArrayField(
-        models.CharField(max_length=30, choices=HoldReason.choices), default=list, blank=True, verbose_name=_("held")
-    )
+    # Each entry is a HoldReason code, optionally with a detail: "moderation_list:casino".
+    hold_reasons = ArrayField(models.CharField(max_length=200), default=list, blank=True, verbose_name=_("held"))
     pinned = models.BooleanField(_("pinned"), default=False)
     created_at = models.DateTimeField(_("written"), default=timezone.now)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
@@ -109,12 +119,60 @@ class Comment(MPTTModel):
         return reverse("comments:permalink", kwargs={"pk": self.pk})
 
     @property
+    def reason_labels(self):
+        """The hold reasons in words, e.g. "Matched the moderation list: casino"."""
+        labels = dict(self.HoldReason.choices)
+        readable = []
+        for reason in self.hold_reasons:
+            code, _sep, detail = reason.partition(":")
+            label = str(labels.get(code, code))
+            readable.append(f"{label}: {detail}" if detail else label)
+        return readable
+
+    @property
     def anchor(self):
         return f"comment-{self.pk}"
 
     @property
     def is_public(self):
         return self.status == self.Status.APPROVED
+
+
+class BanQuerySet(models.QuerySet):
+    def active(self):
+        """Bans in force now: permanent ones and those not yet expired."""
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+
+class Ban(models.Model):
+    """A commenter kept out by email or IP address; temporary unless made permanent on purpose."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        IP = "ip", _("IP address")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.CharField(_("email or IP address"), max_length=254)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("comment")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("banned"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True, help_text=_("Empty: permanent."))
+
+    objects = BanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ban")
+        verbose_name_plural = _("bans")
+        indexes = [models.Index(fields=["kind", "value"], name="ban_kind_value_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value}"
 
 
 class CommentReport(models.Model):

@@ -147,6 +147,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 
+# Comment spam defence (editors tune the rest in the admin's site settings).
+# A comment form sent back faster than this many seconds is a bot's; 0 turns the check off.
+COMMENT_MIN_SECONDS = env.int("COMMENT_MIN_SECONDS", default=3)
+
 # Email (password resets now; comment notifications later).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

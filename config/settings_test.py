@@ -26,3 +26,5 @@ SERVE_MEDIA = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
+# Tests post forms instantly; the timing rule itself is tested with a frozen clock.
+COMMENT_MIN_SECONDS = 0
