@@ -7,8 +7,9 @@ Three groups, like WordPress's roles:
 - **Authors** write, edit, publish and delete their own posts (the admin limits them to
   posts whose byline includes their author profile), keep their own profile, and tag.
 - **Moderators** look after the discussion: they read every comment with the readers'
-  reports, approve, mark as spam, remove, restore and reply. Nothing else, not even the
-  posts' admin (the comment list shows post titles as text).
+  reports, approve, mark as spam, remove, restore and reply, and ban commenters (by email
+  or IP address). Nothing else, not even the posts' admin (the comment list shows post
+  titles as text).
 
 A group only grants permissions: the admin lets a login in only when it is also
 ``is_staff``, so tick "Staff status" as well as adding the user to a group.
@@ -38,6 +39,8 @@ MODERATOR_PERMISSIONS = [
     "comments.change_comment",
     # Reports are the readers' record: moderators read them and decide on the comment.
     "comments.view_commentreport",
+    # Keeping a commenter out, from a comment's page or the list of bans.
+    *_all("comments", "ban"),
 ]
 
 AUTHOR_PERMISSIONS = [

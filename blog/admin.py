@@ -174,6 +174,26 @@ class SiteSettingsAdmin(admin.ModelAdmin):
                 ],
             },
         ),
+        (
+            _("Spam and abuse"),
+            {
+                "description": _(
+                    "Rules for readers' comments; moderators and a post's own authors skip them. "
+                    "Held comments wait for approval, spam goes straight to the spam list; both say why."
+                ),
+                "fields": [
+                    "comment_hold_first",
+                    "comment_rate_per_minute",
+                    "comment_rate_per_hour",
+                    "comment_duplicate_minutes",
+                    "comment_max_links",
+                    "comment_max_length",
+                    "comment_moderation_list",
+                    "comment_block_list",
+                ],
+            },
+        ),
+        (_("Privacy"), {"fields": ["commenter_data_days", "spam_retention_days", "privacy_url"]}),
     ]
 
     def has_add_permission(self, request):

@@ -1,11 +1,17 @@
+import datetime
+import ipaddress
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -13,7 +19,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from comments.models import Comment, CommentReport
+from comments import akismet
+from comments.client_ip import client_ip
+from comments.models import Ban, Comment, CommentReport
 from comments.services import comment_create, comment_set_status
 from comments.trees import MAX_INDENT
 
@@ -26,6 +34,67 @@ def excerpt(comment, length=60):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Reply"), widget=forms.Textarea, max_length=10000)
+
+
+class BanForm(forms.Form):
+    """Ban a comment's writer from its admin page: by email and/or IP address, for a while by default."""
+
+    DURATIONS = {
+        "day": datetime.timedelta(days=1),
+        "week": datetime.timedelta(weeks=1),
+        "month": datetime.timedelta(days=30),
+        "permanent": None,
+    }
+
+    email = forms.BooleanField(required=False)
+    ip = forms.BooleanField(required=False)
+    duration = forms.ChoiceField(
+        label=_("For"),
+        choices=[("day", _("1 day")), ("week", _("1 week")), ("month", _("30 days")), ("permanent", _("Permanently"))],
+        initial="week",
+        widget=forms.RadioSelect,
+        help_text=_("An IP address is often shared by many people: ban one for a while."),
+    )
+    reason = forms.CharField(label=_("Reason (optional)"), max_length=300, required=False)
+    mark_spam = forms.BooleanField(label=_("Also mark this comment as spam"), required=False, initial=True)
+
+    def __init__(self, *args, comment, **kwargs):
+        super().__init__(*args, prefix="ban", label_suffix="", **kwargs)
+        self.comment = comment
+        # Only what the comment has (the IP address may have been erased); labels say what is banned.
+        for name, value, label in [
+            ("email", comment.email, _("Ban the email %s")),
+            ("ip", comment.ip_address, _("Ban the IP address %s")),
+        ]:
+            if value:
+                self.fields[name].label = label % value
+            else:
+                del self.fields[name]
+        if comment.status == Comment.Status.SPAM:
+            del self.fields["mark_spam"]
+
+    def clean(self):
+        if not (self.cleaned_data.get("email") or self.cleaned_data.get("ip")):
+            raise forms.ValidationError(_("Choose the email, the IP address or both to ban."))
+        return self.cleaned_data
+
+    def save(self, moderator):
+        """Create the bans; returns them."""
+        duration = self.DURATIONS[self.cleaned_data["duration"]]
+        expires_at = timezone.now() + duration if duration else None
+        targets = [(Ban.Kind.EMAIL, "email", self.comment.email), (Ban.Kind.IP, "ip", self.comment.ip_address)]
+        return Ban.objects.bulk_create(
+            Ban(
+                kind=kind,
+                value=value,
+                reason=self.cleaned_data["reason"],
+                comment=self.comment,
+                created_by=moderator,
+                expires_at=expires_at,
+            )
+            for kind, field, value in targets
+            if self.cleaned_data.get(field)
+        )
 
 
 class ReportInline(admin.TabularInline):
@@ -90,8 +159,11 @@ class CommentAdmin(admin.ModelAdmin):
         """
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # The page's buttons moderate and reply (change_form.html); there is nothing to save.
+        # The page's buttons moderate, reply and ban (change_form.html); there is nothing to save.
         extra_context = {"show_save": False, "show_save_and_continue": False, "reply_form": ReplyForm()}
+        comment = self.get_object(request, object_id)
+        if comment is not None and request.user.has_perm("comments.add_ban"):
+            extra_context["ban_form"] = BanForm(comment=comment)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
@@ -105,6 +177,11 @@ class CommentAdmin(admin.ModelAdmin):
                 "<path:object_id>/reply/",
                 self.admin_site.admin_view(require_POST(self.reply_view)),
                 name="comments_comment_reply",
+            ),
+            path(
+                "<path:object_id>/ban/",
+                self.admin_site.admin_view(require_POST(self.ban_view)),
+                name="comments_comment_ban",
             ),
         ]
         return moderation + super().get_urls()  # before the catch-all "<object_id>/"
@@ -169,7 +246,9 @@ class CommentAdmin(admin.ModelAdmin):
         self._set_status(request, queryset.filter(status__in=[Status.REMOVED, Status.SPAM]), Status.APPROVED)
 
     def _set_status(self, request, comments, status):
+        comments = list(comments)  # as they were: Akismet hears of the changes to and from spam
         count = comment_set_status(comments, status, moderator=request.user)
+        akismet.report_moderation(comments, status)
         message = ngettext("%(count)d comment is now %(status)s.", "%(count)d comments are now %(status)s.", count)
         self.message_user(request, message % {"count": count, "status": Status(status).label.lower()})
 
@@ -207,7 +286,7 @@ class CommentAdmin(admin.ModelAdmin):
                 user=request.user,
                 status=Status.APPROVED,
                 body=form.cleaned_data["body"],
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
                 user_agent=request.headers.get("user-agent", ""),
             )
             if approve:
@@ -218,3 +297,98 @@ class CommentAdmin(admin.ModelAdmin):
             message = gettext("Your reply is published.")
         self.message_user(request, message, messages.SUCCESS)
         return redirect("admin:comments_comment_change", comment.pk)
+
+    def ban_view(self, request, object_id):
+        """Ban the comment's writer by email and/or IP address (BanForm); mark the comment spam if asked."""
+        comment = self._moderated_comment(request, object_id)
+        if not request.user.has_perm("comments.add_ban"):
+            raise PermissionDenied
+        form = BanForm(request.POST, comment=comment)
+        if not form.is_valid():
+            errors = [error for field_errors in form.errors.values() for error in field_errors]
+            self.message_user(request, " ".join(errors), messages.ERROR)
+            return redirect("admin:comments_comment_change", comment.pk)
+        bans = form.save(request.user)
+        banned = " and ".join(ban.value for ban in bans)
+        expires_at = bans[0].expires_at
+        if expires_at is None:
+            message = ngettext("%(banned)s is banned permanently.", "%(banned)s are banned permanently.", len(bans))
+        else:
+            message = ngettext(
+                "%(banned)s is banned until %(until)s.", "%(banned)s are banned until %(until)s.", len(bans)
+            )
+        until = date_format(timezone.localtime(expires_at), "DATETIME_FORMAT") if expires_at else ""
+        self.message_user(request, message % {"banned": banned, "until": until}, messages.SUCCESS)
+        if form.cleaned_data.get("mark_spam"):
+            self._set_status(request, [comment], Status.SPAM)
+        return redirect("admin:comments_comment_change", comment.pk)
+
+
+class BanStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("Active")), ("expired", _("Expired"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.active()
+        if self.value() == "expired":
+            return queryset.exclude(pk__in=Ban.objects.active().values("pk"))
+        return queryset
+
+
+class BanAdminForm(forms.ModelForm):
+    class Meta:
+        model = Ban
+        fields = ["kind", "value", "expires_at", "reason"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        kind, value = cleaned_data.get("kind"), cleaned_data.get("value", "").strip()
+        if kind == Ban.Kind.IP:
+            try:
+                cleaned_data["value"] = str(ipaddress.ip_address(value))
+            except ValueError:
+                self.add_error("value", _("Enter an IP address, like 203.0.113.7 or 2001:db8::1."))
+        elif kind == Ban.Kind.EMAIL:
+            try:
+                validate_email(value)
+            except ValidationError:
+                self.add_error("value", _("Enter an email address, like name@example.com."))
+        return cleaned_data
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    """Bans by email or IP address: most are made from a comment's page, for a while."""
+
+    form = BanAdminForm
+    list_display = ["value", "kind", "expires", "reason", "comment_link", "created_by", "created_at"]
+    list_filter = [BanStateFilter, "kind"]
+    list_select_related = ["comment", "created_by"]
+    search_fields = ["value", "reason"]
+    fields = ["kind", "value", "expires_at", "reason", "comment_link", "created_by", "created_at"]
+    readonly_fields = ["comment_link", "created_by", "created_at"]
+
+    def get_changeform_initial_data(self, request):
+        # Temporary unless made permanent on purpose: clear the date for that.
+        initial = super().get_changeform_initial_data(request)
+        return {"expires_at": timezone.now() + BanForm.DURATIONS["week"], **initial}
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires(self, ban):
+        return ban.expires_at or gettext("Permanent")
+
+    @admin.display(description=_("comment"))
+    def comment_link(self, ban):
+        if ban.comment is None:
+            return self.get_empty_value_display()
+        url = reverse("admin:comments_comment_change", args=[ban.comment.pk])
+        return format_html('<a href="{}">{}</a>', url, excerpt(ban.comment, 40))

@@ -7,7 +7,8 @@ from django.core import signing
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-BODY_MAX_LENGTH = 5000
+from blog.models import SiteSettings
+from comments import spam, validators
 
 # "Remember me": the reader's name, email and website, signed so the cookie is one safe token.
 COMMENTER_COOKIE = "colloquy_commenter"
@@ -52,31 +53,40 @@ class CommentForm(forms.Form):
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    website = forms.URLField(
+    # Checked by comments.validators.clean_website, which is stricter than URLField.
+    website = forms.CharField(
         label=_("Website (optional)"),
         required=False,
         max_length=200,
-        assume_scheme="https",
-        error_messages={"invalid": _("Enter a valid web address, like https://example.com.")},
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
     body = forms.CharField(
         label=_("Comment"),
-        help_text=format_lazy(
-            _("Up to {limit} characters. *Emphasis*, **strong**, `code`, > quotes and links work; HTML shows as text."),
-            limit=f"{BODY_MAX_LENGTH:,}",
-        ),
         error_messages={"required": _("Please write your comment.")},
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     remember = forms.BooleanField(label=_("Remember my name, email and website on this browser"), required=False)
     parent = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+    # Spam traps, judged by comments/spam.py: never a form error, which would teach a bot.
+    # A field people neither see nor reach with the keyboard (screen readers hear "leave empty")...
+    homepage = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    # ...and when the form was given out: signed, replaced by static/js/comments.js with the reader's own.
+    form_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, post, viewer, user, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
         self.post = post
         self.viewer = viewer
         self.reply_to = None
+        self.max_length = SiteSettings.load().comment_max_length
+        self.fields["body"].help_text = format_lazy(
+            _("Up to {limit} characters. *Emphasis*, **strong**, `code`, > quotes and links work; HTML shows as text."),
+            limit=f"{self.max_length:,}",
+        )
         if user.is_authenticated:
             # The login says who is writing; the badge comes from it too.
             for name in (*REMEMBERED_FIELDS, "remember"):
@@ -85,20 +95,33 @@ class CommentForm(forms.Form):
     @classmethod
     def for_reader(cls, request, post, viewer):
         """The empty form for the post page: prefilled by "remember me", answering `?replyto=<id>`."""
-        form = cls(post=post, viewer=viewer, user=request.user, initial=remembered_commenter(request))
+        initial = {**remembered_commenter(request), "form_token": spam.form_token()}
+        form = cls(post=post, viewer=viewer, user=request.user, initial=initial)
         replyto = request.GET.get("replyto", "")
         if COMMENT_ID.fullmatch(replyto):
             form.reply_to = reply_target(post, viewer, int(replyto))
         return form
 
+    def clean_name(self):
+        # Only readers have this field: a login writes under its own name.
+        name = validators.clean_name(self.cleaned_data["name"])
+        validators.check_not_impersonating(name)
+        return name
+
+    def clean_email(self):
+        return validators.clean_email(self.cleaned_data["email"])
+
+    def clean_website(self):
+        return validators.clean_website(self.cleaned_data["website"])
+
     def clean_body(self):
         # Browsers send line breaks as CRLF: count (and store) them as one character each.
-        body = self.cleaned_data["body"].replace("\r\n", "\n")
-        if len(body) > BODY_MAX_LENGTH:
+        body = validators.clean_body(self.cleaned_data["body"].replace("\r\n", "\n"))
+        if len(body) > self.max_length:
             raise forms.ValidationError(
                 _("Please shorten your comment to %(limit)s characters (it has %(length)s)."),
                 code="max_length",
-                params={"limit": f"{BODY_MAX_LENGTH:,}", "length": f"{len(body):,}"},
+                params={"limit": f"{self.max_length:,}", "length": f"{len(body):,}"},
             )
         return body
 

@@ -17,6 +17,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from blog.models import SiteSettings
+from comments import akismet
+from comments.client_ip import client_ip
 from comments.forms import CommentForm
 from comments.models import Comment, CommentReport
 from comments.services import LOCK_NAMESPACE, comment_create, comment_set_status, refresh_comment_count
@@ -84,6 +86,7 @@ def moderate(request, pk):
         return HttpResponseBadRequest("Unknown moderation action.")
     status, message = STATUS_ACTIONS[action]
     comment_set_status([comment], status, moderator=request.user)
+    akismet.report_moderation([comment], status)
     messages.success(request, message.format(name=comment.name))
     return redirect(comment_url(comment, viewer_for(request)))
 
@@ -104,7 +107,7 @@ def _approve_and_reply(request, comment):
             user=request.user,
             body=form.cleaned_data["body"],
             status=Comment.Status.APPROVED,
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
         )
         comment_set_status([comment], Comment.Status.APPROVED, moderator=request.user)
@@ -130,14 +133,15 @@ def report(request):
     status = 200
     if request.method == "POST":
         form = ReportForm(request.POST)
-        limited = _over_report_limit(request.META.get("REMOTE_ADDR"))
+        ip_address = client_ip(request)
+        limited = _over_report_limit(ip_address)
         if form.is_valid() and not limited:
             comment = form.cleaned_data["comment"]
             report_comment(
                 comment,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=ip_address,
                 reporter=token,
             )
             messages.success(request, REPORT_THANKS)

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from blog.models import Post, SiteSettings
 from comments.markup import render_comment
-from comments.models import Comment
+from comments.models import Comment, CommentReport
 from comments.trees import tree_errors
 from comments.viewers import is_moderator
 
@@ -230,3 +230,116 @@ def _number(node, *, tree_id, level, left, rows, parent=None):
         right = _number(child, tree_id=tree_id, level=level + 1, left=right, rows=rows, parent=comment)
     comment.rght = right
     return right + 1
+
+
+# Who wrote a comment once their details are erased (commenter_data erase, purged placeholders).
+ANONYMOUS = "Anonymous"
+HIDDEN_STATUSES = (Comment.Status.SPAM, Comment.Status.REMOVED)
+
+
+def _anonymous_fields(*, remove_text=False):
+    """The field values that erase a comment's personal data, and with `remove_text` its text."""
+    fields = {
+        "name": ANONYMOUS,
+        "email": "",
+        "website": "",
+        "ip_address": None,
+        "user_agent": "",
+        "user": None,
+        "badge": Comment.Badge.NONE,
+        # A reason's detail can quote the email or IP address that a rule matched.
+        "hold_reasons": [],
+    }
+    if remove_text:
+        fields.update(body="", body_html="", pinned=False)
+    return fields
+
+
+def comment_anonymise(comments, *, remove_text=False):
+    """Erase the commenter's details from `comments` (a queryset or list); nodes never move.
+
+    The name becomes "Anonymous"; email, website, IP address, user agent, login, badge and
+    hold reasons go. With `remove_text` the text goes too, and approved or held comments
+    become removed ones: placeholders that keep their replies in place (and that
+    `comment_purge` deletes later once nothing visible hangs below them).
+    """
+    ids = [comment.pk for comment in comments]
+    with transaction.atomic():
+        Comment.objects.filter(pk__in=ids).update(**_anonymous_fields(remove_text=remove_text))
+        if remove_text:
+            shown = Comment.objects.filter(pk__in=ids).exclude(status__in=HIDDEN_STATUSES)
+            comment_set_status(list(shown.only("pk")), Comment.Status.REMOVED)
+    return len(ids)
+
+
+def comment_purge(comments, *, dry_run=False):
+    """Purge spam and removed comments: delete them, or keep empty placeholders where replies hang below.
+
+    Of `comments` (a queryset or list) only those still spam or removed count, read again
+    under the locks. A comment goes with its subtree when every comment in that subtree is
+    to be purged; one with other comments below it (approved, held, or hidden but not yet
+    due) stays as a placeholder with its text and personal data erased and its reports
+    deleted, so the replies keep their place. Each thread is one transaction under the
+    shared forest lock and the thread's lock, renumbered from its parent links after the
+    deletions and checked before it commits. A second run changes nothing. With `dry_run`
+    it only counts. Returns (deleted, emptied).
+    """
+    ids = {comment.pk for comment in comments}
+    tree_ids = Comment.objects.filter(pk__in=ids).values_list("tree_id", flat=True).distinct().order_by("tree_id")
+    deleted = emptied = 0
+    for tree_id in tree_ids:
+        with transaction.atomic():
+            lock_forest()
+            lock_thread(tree_id)
+            # Locking the rows too makes a moderator's restore wait, instead of its comment being deleted.
+            nodes = list(Comment.objects.filter(tree_id=tree_id).select_for_update().order_by("lft"))
+            due = {node.pk for node in nodes if node.pk in ids and node.status in HIDDEN_STATUSES}
+            doomed, to_empty = _purge_plan(nodes, due)
+            deleted, emptied = deleted + len(doomed), emptied + len(to_empty)
+            if dry_run or not (doomed or to_empty):
+                continue
+            Comment.objects.filter(pk__in=doomed).delete()
+            _renumber([node for node in nodes if node.pk not in doomed])
+            Comment.objects.filter(pk__in=to_empty).update(**_anonymous_fields(remove_text=True))
+            CommentReport.objects.filter(comment__in=to_empty).delete()
+            if errors := tree_errors(Comment.objects.filter(tree_id=tree_id)):
+                raise ValueError(f"Purging left thread {tree_id} invalid: {errors[:5]}")
+            refresh_comment_count(nodes[0].post_id)
+    return deleted, emptied
+
+
+def _purge_plan(nodes, due):
+    """Of one thread's `nodes` (in lft order): the pks to delete, and the pks to empty and keep."""
+    whole = {node.pk: node.pk in due for node in nodes}  # is the whole subtree due?
+    for node in reversed(nodes):  # children before their parents
+        if not whole[node.pk] and node.parent_id is not None:
+            whole[node.parent_id] = False
+    doomed = {pk for pk, gone in whole.items() if gone}
+    blank = _anonymous_fields(remove_text=True)
+    to_empty = {
+        node.pk
+        for node in nodes
+        if node.pk in due
+        and node.pk not in doomed
+        and (node.reports.exists() or any(_field(node, name) != value for name, value in blank.items()))
+    }
+    return doomed, to_empty
+
+
+def _field(comment, name):
+    return comment.user_id if name == "user" else getattr(comment, name)
+
+
+def _renumber(nodes):
+    """Number what is left of one thread 1…2n again, siblings in their present order."""
+    if not nodes:
+        return
+    before = {node.pk: (node.lft, node.rght) for node in nodes}
+    children = defaultdict(list)
+    for node in nodes:  # in lft order
+        children[node.parent_id].append(node)
+    (root,) = children[None]
+    rows = []
+    _number(_subtree(root, children), tree_id=root.tree_id, level=0, left=1, rows=rows)
+    moved = [node for node in rows if (node.lft, node.rght) != before[node.pk]]
+    Comment.objects.bulk_update(moved, ["lft", "rght"])

@@ -34,6 +34,7 @@ PUBLIC_FIELDS = [
     "created_at",
     "edited_at",
     "in_reply_to__name",
+    "hold_reasons",  # why a comment is held: the template shows it to moderators only
 ]
 
 
@@ -111,6 +112,10 @@ def _visible_nodes(thread, viewer):
         if comment.shown or keep.get(comment.pk):
             keep[comment.pk] = True
             keep[comment.parent_id] = True
+    shown = {comment.pk for comment in thread if comment.shown}
+    for comment in thread:
+        # "in reply to …" names the comment answered only if this viewer may read it.
+        comment.in_reply_to_shown = comment.in_reply_to_id in shown
     return [comment for comment in thread if keep.get(comment.pk)]
 
 

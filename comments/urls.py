@@ -6,6 +6,7 @@ app_name = "comments"
 
 urlpatterns = [
     path("post/<int:post_id>/", views.post_comment, name="create"),
+    path("form-token/", views.form_token, name="form_token"),
     path("<int:pk>/", views.permalink, name="permalink"),
     path("<int:pk>/moderate/", moderation.moderate, name="moderate"),
     path("report/", moderation.report, name="report"),

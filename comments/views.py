@@ -2,30 +2,20 @@
 
 import dataclasses
 
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from blog.models import Post
 from blog.views import PostDetailView
+from comments import spam
+from comments.client_ip import client_ip
 from comments.forms import CommentForm, remember_commenter
 from comments.models import Comment
 from comments.services import comment_create
 from comments.trees import permalink_page
-from comments.viewers import is_moderator, remember_held, viewer_for
-
-
-def initial_status(post, user, email):
-    """The moderation rules for a new public comment: its status and why it is held.
-
-    Moderators' and the post's own authors' comments are approved at once; a reader's is
-    approved when their email already has an approved comment (WordPress's rule), else held.
-    """
-    if is_moderator(user) or post.is_written_by(user):
-        return Comment.Status.APPROVED, []
-    if Comment.objects.filter(email__iexact=email, status=Comment.Status.APPROVED).exists():
-        return Comment.Status.APPROVED, []
-    return Comment.Status.PENDING, [Comment.HoldReason.FIRST_COMMENT]
+from comments.viewers import remember_held, viewer_for
 
 
 def comment_url(comment, viewer):
@@ -39,9 +29,10 @@ def comment_url(comment, viewer):
 def post_comment(request, post_id):
     """Post a comment or reply from the form under a post.
 
-    Errors show the post page again (status 400) with everything typed kept and the form
-    where it was; success goes to the new comment (303). A held comment is remembered on
-    this browser, which alone sees it until a moderator approves it.
+    Errors show the post page again (status 400, or 429 past the rate limit) with
+    everything typed kept and the form where it was; success goes to the new comment (303).
+    comments.spam screens the comment first. A held comment is remembered on this browser,
+    which alone sees it until a moderator approves it; spam is redirected like a success.
     """
     page = PostDetailView()
     page.setup(request, pk=post_id)
@@ -57,29 +48,59 @@ def post_comment(request, post_id):
         return page.render_to_response(page.get_context_data(object=post, comment_form=form), status=400)
 
     user = request.user if request.user.is_authenticated else None
-    email = form.cleaned_data.get("email") or (user.email if user else "")
-    status, hold_reasons = initial_status(post, request.user, email)
+    submission = spam.Submission(
+        post=post,
+        user=request.user,
+        name=form.cleaned_data.get("name") or (user.get_full_name() or user.get_username() if user else ""),
+        email=form.cleaned_data.get("email") or (user.email if user else ""),
+        website=form.cleaned_data.get("website", ""),
+        body=form.cleaned_data["body"],
+        ip_address=client_ip(request),
+        user_agent=request.headers.get("User-Agent", ""),
+        honeypot=form.cleaned_data["homepage"],
+        form_token=form.cleaned_data["form_token"],
+    )
+    try:
+        status, hold_reasons = spam.screen(submission)
+    except spam.Refused as refused:
+        form.add_error(refused.field, refused.message)
+        return page.render_to_response(page.get_context_data(object=post, comment_form=form), status=refused.status)
     comment = comment_create(
         post=post,
         parent=form.cleaned_data["parent"],
-        body=form.cleaned_data["body"],
+        body=submission.body,
         status=status,
         hold_reasons=hold_reasons,
         user=user,
-        name=form.cleaned_data.get("name", ""),
-        email=email,
-        website=form.cleaned_data.get("website", ""),
-        ip_address=request.META.get("REMOTE_ADDR"),
-        user_agent=request.headers.get("User-Agent", ""),
+        name=submission.name,
+        email=submission.email,
+        website=submission.website,
+        ip_address=submission.ip_address,
+        user_agent=submission.user_agent,
     )
 
-    # The writer sees their held comment too, so find its page as they will see it.
-    viewer = dataclasses.replace(viewer, own_comment_ids=viewer.own_comment_ids | {comment.pk})
-    response = HttpResponseRedirect(comment_url(comment, viewer), status=303)
-    if status != Comment.Status.APPROVED:
-        remember_held(request, response, comment)
+    if status == Comment.Status.SPAM:
+        # Like a success, so a bot learns nothing; moderators find it with its reasons.
+        response = HttpResponseRedirect(f"{post.get_absolute_url()}#{comment.anchor}", status=303)
+    else:
+        # The writer sees their held comment too, so find its page as they will see it.
+        viewer = dataclasses.replace(viewer, own_comment_ids=viewer.own_comment_ids | {comment.pk})
+        response = HttpResponseRedirect(comment_url(comment, viewer), status=303)
+        if status != Comment.Status.APPROVED:
+            remember_held(request, response, comment)
     remember_commenter(request, response, form)
     return response
+
+
+@never_cache
+@require_GET
+def form_token(request):
+    """A fresh signed timestamp for the comment form, as JSON: {"token": "…"}.
+
+    static/js/comments.js asks for one when the reader first uses the form, so the
+    timestamp is their own even when the page came from a shared cache.
+    """
+    return JsonResponse({"token": spam.form_token()})
 
 
 def permalink(request, pk):

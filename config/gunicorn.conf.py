@@ -11,4 +11,6 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 max_requests = 1000
 max_requests_jitter = 100
 accesslog = "-"
+# key=value like the application's log lines, and without the visitor's IP address or query string.
+access_log_format = 'method=%(m)s path="%(U)s" status=%(s)s bytes=%(B)s duration_ms=%(M)s'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

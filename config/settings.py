@@ -35,7 +35,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_site_host, "127.0.0.1", "loc
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, on the site with the sign-in rules of authors.signin.
+    "authors.apps.ColloquyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -46,6 +47,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "mptt",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "authors",
     "blog",
     "comments",
@@ -53,13 +58,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +102,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "authors.User"
 LOGIN_URL = "admin:login"
+# Where a login goes when its `next` is missing or not on this site.
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -100,6 +111,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Admin sign-in (authors.signin). django-axes locks a username on one IP address out after
+# AXES_FAILURE_LIMIT wrong passwords for AXES_COOLOFF_HOURS; the IP is the one comments use.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "comments.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Two-factor sign-in with an authenticator app (django-otp TOTP), optional for staff and,
+# when this is on, required of superusers before they can use the admin.
+ADMIN_2FA_REQUIRED_FOR_SUPERUSERS = env.bool("ADMIN_2FA_REQUIRED_FOR_SUPERUSERS", default=False)
+OTP_TOTP_ISSUER = _site_host
 
 # Redis when REDIS_URL is set, so caches and rate limits hold across workers.
 REDIS_URL = env("REDIS_URL", default="")
@@ -150,6 +175,12 @@ IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 # Comment spam defence (editors tune the rest in the admin's site settings).
 # A comment form sent back faster than this many seconds is a bot's; 0 turns the check off.
 COMMENT_MIN_SECONDS = env.int("COMMENT_MIN_SECONDS", default=3)
+# How many reverse proxies of ours append to X-Forwarded-For; 0 ignores the header, which
+# anyone can forge. Client IPs (rate limits, bans, reports) come from comments.client_ip.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Akismet checks new comments when a key is set; the site works the same without one.
+AKISMET_API_KEY = env("AKISMET_API_KEY", default="")
+AKISMET_API_URL = env("AKISMET_API_URL", default="https://rest.akismet.com/1.1").rstrip("/")
 
 # Email (password resets now; comment notifications later).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -173,10 +204,44 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site
+# only, no inline script or style anywhere (the Django admin needs none); images may also
+# be data: URIs (the two-factor QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
+# Structured lines (config.log_format) on the console, without personal data at INFO;
+# errors (500s, django.security) are also mailed to ADMINS when DEBUG is off.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {"key_value": {"()": "config.log_format.KeyValueFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "key_value"},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        "django.security": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        # Requests for other hosts are bots' noise: logged, not mailed.
+        "django.security.DisallowedHost": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # django-axes reports every login at INFO (masked); its failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
+    },
 }

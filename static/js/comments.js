@@ -47,6 +47,31 @@
     }
   });
 
+  // The form's signed timestamp must be this reader's own, even on a page from a shared cache:
+  // fetch a fresh one when the form is first used, and before sending if that has not
+  // finished. Should the request fail, the server-rendered token stays (as without JavaScript).
+  // A form sent back with errors carries the token the reader sent: the template gives no URL then.
+  let tokenRequest = null;
+  let tokenFresh = !form.dataset.tokenUrl;
+  const freshToken = () => {
+    tokenRequest ??= fetch(form.dataset.tokenUrl, { headers: { Accept: "application/json" }, cache: "no-store" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((data) => {
+        form.elements.form_token.value = data.token;
+      })
+      .catch(() => {})
+      .finally(() => {
+        tokenFresh = true;
+      });
+    return tokenRequest;
+  };
+  if (!tokenFresh) form.addEventListener("focusin", freshToken);
+  form.addEventListener("submit", (event) => {
+    if (tokenFresh) return;
+    event.preventDefault();
+    freshToken().then(() => form.submit());
+  });
+
   // A form sent back with errors starts at the first field to fix. The action's #respond
   // (which scrolls there without JavaScript) would take that focus away, so drop it.
   form.setAttribute("action", form.getAttribute("action").split("#")[0]);

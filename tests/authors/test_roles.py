@@ -59,8 +59,8 @@ def test_the_roles_migrations_build_the_groups_on_an_empty_database(db, empty_co
     ContentType.objects.all().delete()  # and every permission with them, as before the first post_migrate
     assert not Permission.objects.exists()
 
-    # 0002 runs before the comments app has models; 0003 adds the comment permissions.
-    for name in ["0002_roles", "0003_moderator_role"]:
+    # 0002 runs before the comments app has models; 0003 adds the comment permissions, 0004 bans'.
+    for name in ["0002_roles", "0003_moderator_role", "0004_ban_permissions"]:
         migration = executor.loader.get_migration("authors", name)
         state = executor.loader.project_state(("authors", name), at_end=False)
         with connection.schema_editor() as schema_editor:
@@ -68,7 +68,15 @@ def test_the_roles_migrations_build_the_groups_on_an_empty_database(db, empty_co
 
     for group_name, permissions in ROLES.items():
         assert granted(group_name) == set(permissions)
-    assert granted(MODERATORS) == {"comments.view_comment", "comments.change_comment", "comments.view_commentreport"}
+    assert granted(MODERATORS) == {
+        "comments.view_comment",
+        "comments.change_comment",
+        "comments.view_commentreport",
+        "comments.add_ban",
+        "comments.change_ban",
+        "comments.delete_ban",
+        "comments.view_ban",
+    }
 
 
 def test_sync_roles_command_puts_back_what_was_changed_by_hand(staff):
@@ -108,6 +116,8 @@ def test_editors_can_do_everything_moderators_can():
         (MODERATORS, "comments.view_comment", True),
         (MODERATORS, "comments.change_comment", True),
         (MODERATORS, "comments.view_commentreport", True),
+        (MODERATORS, "comments.add_ban", True),
+        (MODERATORS, "comments.delete_ban", True),
         (MODERATORS, "comments.add_comment", False),
         (MODERATORS, "comments.delete_comment", False),
         (MODERATORS, "comments.change_commentreport", False),
@@ -119,6 +129,7 @@ def test_editors_can_do_everything_moderators_can():
         (EDITORS, "comments.delete_comment", False),
         (AUTHORS, "comments.view_comment", False),
         (AUTHORS, "comments.change_comment", False),
+        (AUTHORS, "comments.add_ban", False),
     ],
 )
 def test_each_group_grants_its_permissions(staff, group_name, permission, expected):

@@ -318,12 +318,12 @@ def test_the_admin_index_shows_how_many_comments_await_moderation(client, modera
     assert f'href="{CHANGELIST}?status__exact=pending"' in content
 
 
-def test_the_admin_index_shows_moderators_only_the_comments(client, moderator):
+def test_the_admin_index_shows_moderators_only_the_comments_and_bans(client, moderator):
     client.force_login(moderator)
 
     app_list = client.get(reverse("admin:index")).context["app_list"]
 
-    assert [[model["object_name"] for model in app["models"]] for app in app_list] == [["Comment"]]
+    assert [[model["object_name"] for model in app["models"]] for app in app_list] == [["Ban", "Comment"]]
 
 
 def test_authors_do_not_see_the_moderation_count(client, staff):

@@ -15,6 +15,7 @@ from authors.roles import MODERATORS
 from blog.models import Post, SiteSettings
 from comments.forms import COMMENTER_COOKIE
 from comments.models import Comment
+from comments.spam import form_token
 from comments.viewers import HELD_COOKIE
 from tests.factories import AuthorFactory, PostFactory, make_comment
 
@@ -29,8 +30,15 @@ def post():
 
 
 def form_data(**fields):
-    """What a reader types into the comment form."""
-    return {"name": "Ada Reader", "email": "ada@example.com", "website": "", "body": "A fine post.", **fields}
+    """What a reader types into the comment form, with the signed timestamp the page gives out."""
+    return {
+        "name": "Ada Reader",
+        "email": "ada@example.com",
+        "website": "",
+        "body": "A fine post.",
+        "form_token": form_token(),
+        **fields,
+    }
 
 
 def send(client, post, **fields):
@@ -389,24 +397,24 @@ def test_an_author_of_another_post_is_moderated_like_a_reader(client, staff, pos
     AuthorFactory(name="Someone Else", user=user)
     client.force_login(user)
 
-    client.post(reverse("comments:create", args=[post.pk]), {"body": "Nice one."})
+    client.post(reverse("comments:create", args=[post.pk]), {"body": "Nice one.", "form_token": form_token()})
 
     comment = Comment.objects.get()
     assert (comment.status, comment.badge) == (Comment.Status.PENDING, "")
 
 
-def test_typing_the_authors_name_earns_no_badge(client):
+def test_typing_the_authors_name_earns_no_badge_nor_the_name(client):
     author = AuthorFactory(name="Eugene Bach")
     post = PostFactory(authors=[author])
     trusted_reader("eugene@example.com")
 
-    send(client, post, name="Eugene Bach", email="eugene@example.com", body="Trust me, I wrote this.")
+    response = send(client, post, name="Eugene Bach", email="eugene@example.com", body="Trust me, I wrote this.")
 
-    comment = Comment.objects.get(post=post)
-    assert comment.badge == ""
-    page = Client().get(post.get_absolute_url())
-    assertContains(page, "Trust me, I wrote this.")
-    assertNotContains(page, "badge--")
+    # Posing as an author is refused outright (comments.validators); the badge needs the login.
+    assert response.status_code == 400
+    assertContains(response, "This name belongs to someone on our team", status_code=400)
+    assert not Comment.objects.filter(post=post).exists()
+    assertNotContains(Client().get(post.get_absolute_url()), "badge--")
 
 
 # Closed discussions

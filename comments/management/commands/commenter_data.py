@@ -1,0 +1,90 @@
+"""What Colloquy stores about one commenter, by email: export it, or erase it.
+
+    python manage.py commenter_data export EMAIL                 # everything stored, as JSON
+    python manage.py commenter_data erase EMAIL                  # anonymise their comments, keep the text
+    python manage.py commenter_data erase EMAIL --remove-text    # …and remove the text too
+
+The email matches case-insensitively. `export` prints the commenter's comments (post,
+dates, status, name, email, website, IP address, user agent, text, hold reasons) and the
+bans on that email. `erase` anonymises every comment of theirs in one transaction through
+`comments.services.comment_anonymise`: the name becomes "Anonymous" and the email,
+website, IP address and user agent are erased; nodes never move, so threads keep their
+shape. Bans on the email are kept (say so, and lift them in the admin if they should go).
+"""
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from blog.feeds import absolute
+from comments.models import Ban, Comment
+from comments.services import comment_anonymise
+
+
+class Command(BaseCommand):
+    help = "Export (as JSON) or erase what is stored about the commenter with this email."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True, metavar="{export,erase}")
+        export = actions.add_parser("export", help="Print everything stored about the commenter, as JSON.")
+        export.add_argument("email")
+        erase = actions.add_parser("erase", help="Anonymise the commenter's comments, keeping threads intact.")
+        erase.add_argument("email")
+        erase.add_argument("--remove-text", action="store_true", help="Erase the comments' text too.")
+
+    def handle(self, *args, action, email, remove_text=False, **options):
+        email = email.strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise CommandError(f"Not an email address: {email!r}") from None
+        comments = Comment.objects.filter(email__iexact=email).select_related("post").order_by("created_at", "pk")
+        bans = Ban.objects.filter(kind=Ban.Kind.EMAIL, value__iexact=email)
+        if action == "export":
+            self.export(email, comments, bans)
+        else:
+            self.erase(email, comments, bans, remove_text=remove_text)
+
+    def export(self, email, comments, bans):
+        data = {
+            "email": email,
+            "exported_at": timezone.now(),
+            "comments": [
+                {
+                    "id": comment.pk,
+                    "post": {"title": comment.post.title, "url": absolute(comment.post.get_absolute_url())},
+                    "in_reply_to": comment.in_reply_to_id or comment.parent_id,
+                    "written": comment.created_at,
+                    "edited": comment.edited_at,
+                    "status": comment.status,
+                    "name": comment.name,
+                    "email": comment.email,
+                    "website": comment.website,
+                    "ip_address": comment.ip_address,
+                    "user_agent": comment.user_agent,
+                    "text": comment.body,
+                    "hold_reasons": comment.reason_labels,
+                }
+                for comment in comments
+            ],
+            "bans": [
+                {"reason": ban.reason, "banned": ban.created_at, "expires": ban.expires_at}
+                for ban in bans.order_by("created_at")
+            ],
+        }
+        self.stdout.write(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2))
+
+    def erase(self, email, comments, bans, *, remove_text):
+        with transaction.atomic():
+            erased = list(comments.select_related(None).only("pk", "post_id"))
+            comment_anonymise(erased, remove_text=remove_text)
+        posts = len({comment.post_id for comment in erased})
+        kept = "removed" if remove_text else "kept"
+        self.stdout.write(f"Anonymised {len(erased)} comment(s) by {email} on {posts} post(s); their text was {kept}.")
+        if ban_count := bans.count():
+            self.stdout.write(f"{ban_count} ban(s) on this email are kept: lift them in the admin if they should go.")
