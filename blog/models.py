@@ -5,7 +5,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -16,6 +16,13 @@ from blog.images import ValidatedImageField
 from blog.markup import html_to_text, render_markdown, sanitize_html
 
 WORDS_PER_MINUTE = 230
+
+
+def validate_link(value):
+    """A path on this site ("/privacy/") or an http(s) address: never javascript: or //host."""
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    URLValidator(schemes=["http", "https"])(value)
 
 
 class SiteSettings(models.Model):
@@ -92,6 +99,7 @@ class SiteSettings(models.Model):
         _("privacy page address"),
         max_length=300,
         blank=True,
+        validators=[validate_link],
         help_text=_("Linked from the comment form's privacy notice, e.g. /privacy/ or a full URL."),
     )
 

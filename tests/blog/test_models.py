@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from blog.models import WORDS_PER_MINUTE, Category, Post
+from blog.models import WORDS_PER_MINUTE, Category, Post, SiteSettings
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -259,3 +259,18 @@ def test_str_and_urls_of_public_models():
     assert str(category) == "Asia"
     assert author.get_absolute_url() == "/authors/eugene-bach/"
     assert category.get_absolute_url() == "/category/asia/"
+
+
+@pytest.mark.parametrize("link", ["/privacy/", "https://example.com/privacy", "http://example.com/p"])
+def test_site_settings_accepts_site_paths_and_web_addresses_for_the_privacy_page(db, link):
+    settings_record = SiteSettings.load()
+    settings_record.privacy_url = link
+    settings_record.full_clean()
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "//evil.example/", "ftp://example.com/", "data:text/html,x"])
+def test_site_settings_refuses_dangerous_privacy_page_links(db, link):
+    settings_record = SiteSettings.load()
+    settings_record.privacy_url = link
+    with pytest.raises(ValidationError):
+        settings_record.full_clean()
