@@ -206,8 +206,14 @@ class ValidatedImageFieldFile(ImageFieldFile):
     """
 
     def save(self, name, content, save=True):
-        super().save(name, content, save)
+        super().save(name, content, save=False)
+        # Django leaves width_field/height_field unset on the instance here; a later
+        # save() of the same instance would then write NULLs, and srcset needs them.
+        setattr(self.instance, self.field.width_field, self.width)
+        setattr(self.instance, self.field.height_field, self.height)
         save_renditions(self)
+        if save:
+            self.instance.save()
 
 
 class ValidatedImageField(models.ImageField):

@@ -221,6 +221,17 @@ def test_content_file_assigned_in_code_gets_renditions():
     ]
 
 
+def test_field_file_save_sets_the_size_on_the_instance_so_a_later_save_keeps_it():
+    author = AuthorFactory()
+
+    author.avatar.save("saved.png", ContentFile(image_bytes("PNG", (300, 150))))
+    assert (author.avatar_width, author.avatar_height) == (300, 150)
+    author.name = "Renamed"
+    author.save()
+
+    assert Author.objects.values_list("avatar_width", "avatar_height").get(pk=author.pk) == (300, 150)
+
+
 def test_saving_again_without_a_new_file_writes_nothing(settings):
     author = save_avatar("eugene.jpg", image_bytes("JPEG", (1000, 500)))
     before = media_files(settings)

@@ -190,3 +190,11 @@ def test_seed_post_page_shows_the_discussion(client):
     assertContains(response, "You know what Karl? You are correct.")
     assertContains(response, "Thanks to Israel’s tactics")
     assertNotContains(response, "@example.com")
+
+
+def test_demo_avatars_keep_their_size_for_srcset(db):
+    call_command("loaddemo", verbosity=0)
+
+    sizes = set(Author.objects.values_list("avatar_width", "avatar_height"))
+
+    assert sizes == {(400, 400)}
