@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from blog.models import Post, SiteSettings
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
+from tests.feeds import fetch_feed
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +42,6 @@ def site():
         published_at=timezone.now() + datetime.timedelta(days=1),
     )
     return {"letters": letters, "welcome": welcome, "eugene": eugene, "editors": editors, "asia": asia}
-
-
-def fetch_feed(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    feed = feedparser.parse(response.content)
-    assert feed.bozo == 0, feed.get("bozo_exception")
-    return response, feed
 
 
 def absolute(post):

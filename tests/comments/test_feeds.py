@@ -2,7 +2,6 @@
 
 import datetime
 
-import feedparser
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -14,6 +13,7 @@ from pytest_django.asserts import assertContains
 from blog.models import Post, SiteSettings
 from comments.models import Comment
 from tests.factories import PostFactory, make_comment
+from tests.feeds import fetch_feed
 
 SITE_FEEDS = [reverse("comments:feed"), reverse("comments:feed_atom")]
 
@@ -43,14 +43,6 @@ def site(db):
     draft = PostFactory(title="Draft", status=Post.Status.DRAFT)
     make_comment(draft, name="Hidden on a draft", email="draft@example.com")
     return {"letters": letters, "welcome": welcome, "karl": karl, "abdul": abdul, "draft": draft}
-
-
-def fetch_feed(client, url):
-    response = client.get(url)
-    assert response.status_code == 200
-    feed = feedparser.parse(response.content)
-    assert feed.bozo == 0, feed.get("bozo_exception")
-    return response, feed
 
 
 def assert_no_email(response):
