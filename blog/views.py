@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
 
+from authors.signin import second_factor_missing
 from blog.models import Category, Post, Tag
 from blog.search import search_posts
 from comments.forms import CommentForm
@@ -67,6 +68,11 @@ class PostPreviewView(PermissionRequiredMixin, DiscussionMixin, DetailView):
     """Any post, as readers will see it, for staff who may edit it."""
 
     permission_required = "blog.view_post"
+
+    def has_permission(self):
+        # Staff who still owe their second factor see no more than readers do.
+        return super().has_permission() and not second_factor_missing(self.request.user)
+
     template_name = "blog/post_detail.html"
 
     def get_queryset(self):

@@ -23,7 +23,7 @@ from comments.forms import CommentForm
 from comments.models import Comment, CommentReport
 from comments.services import LOCK_NAMESPACE, comment_create, comment_set_status, refresh_comment_count
 from comments.trees import public_comments
-from comments.viewers import is_moderator, viewer_for
+from comments.viewers import moderates_here, viewer_for
 from comments.views import comment_url
 
 # Actions that only change the status, and what they say afterwards.
@@ -68,7 +68,7 @@ class ReportForm(forms.ModelForm):
 @require_POST
 def moderate(request, pk):
     """A moderator's decision on one comment, from the buttons under it; back to the comment."""
-    if not is_moderator(request.user):
+    if not moderates_here(request):
         raise PermissionDenied
     comment = get_object_or_404(Comment.objects.select_related("post"), pk=pk)
     action = request.POST.get("action")

@@ -4,6 +4,7 @@ A reader's held comments are remembered in a signed cookie on their browser only
 nobody else (and no shared page cache) ever sees them.
 """
 
+from authors.signin import second_factor_missing
 from comments.trees import Viewer
 
 HELD_COOKIE = "colloquy_held"
@@ -36,5 +37,10 @@ def is_moderator(user):
     return user.is_authenticated and user.is_staff and user.has_perm("comments.change_comment")
 
 
+def moderates_here(request):
+    """A moderator fully signed in: a session that still owes its second factor moderates nothing."""
+    return is_moderator(request.user) and not second_factor_missing(request.user)
+
+
 def viewer_for(request):
-    return Viewer(is_moderator=is_moderator(request.user), own_comment_ids=held_comment_ids(request))
+    return Viewer(is_moderator=moderates_here(request), own_comment_ids=held_comment_ids(request))

@@ -416,6 +416,25 @@ def test_staff_with_an_authenticator_app_must_give_its_code(client, staff, devic
     assert client.get(reverse("admin:index")).status_code == 200
 
 
+def test_a_session_that_owes_its_code_moderates_nothing_on_the_site(client, staff, device_of):
+    """Signed in before adding an app (so never verified): no moderation, no previews."""
+    moderator = staff(MODERATORS)
+    client.force_login(moderator)
+    post = PostFactory()
+    held = make_comment(post, status=Comment.Status.PENDING, name="Held Reader", body="Held words")
+    assertContains(client.get(post.get_absolute_url()), 'name="action"')  # fully signed in: buttons
+
+    device_of(moderator)
+    page = client.get(post.get_absolute_url())
+    refused = client.post(reverse("comments:moderate", args=[held.pk]), {"action": "approve"})
+
+    assertNotContains(page, 'name="action"')
+    assertNotContains(page, "Held words")
+    assert refused.status_code == 403
+    held.refresh_from_db()
+    assert held.status == Comment.Status.PENDING
+
+
 def test_staff_without_an_app_sign_in_with_their_password_alone(client, staff):
     editor = staff(EDITORS)
 

@@ -22,7 +22,8 @@ HELD_NOTICE = "Your comment is awaiting moderation. Only you can see it."
 # post, byline credits, authors, author links, categories, tags; the discussion's thread
 # count, its page of thread ids, their comments and the pinned comment.
 POST_PAGE_QUERIES = 10
-MODERATOR_QUERIES = 4  # the session, the login, its own and its groups' permissions
+# the session, the login, its own and its groups' permissions, and whether it has an authenticator app
+MODERATOR_QUERIES = 5
 
 ITEM = re.compile(r'<li id="comment-(\d+)" class="([^"]*)"|<ol class="comment-children">|</ol>')
 
