@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from authors.models import Author
 from authors.roles import AUTHORS, EDITORS, MODERATORS, ROLES
+from tests.admin_forms import inline_data
 from tests.factories import AuthorFactory, UserFactory
 
 
@@ -29,19 +30,12 @@ def author_form(author, **fields):
         "job_title": author.job_title,
         "bio": author.bio,
         "website": author.website,
-        "links-TOTAL_FORMS": len(links),
-        "links-INITIAL_FORMS": len(links),
-        "links-MIN_NUM_FORMS": 0,
-        "links-MAX_NUM_FORMS": 1000,
     }
-    for index, link in enumerate(links):
-        data |= {
-            f"links-{index}-id": link.pk,
-            f"links-{index}-author": author.pk,
-            f"links-{index}-label": link.label,
-            f"links-{index}-url": link.url,
-            f"links-{index}-order": link.order,
-        }
+    rows = [
+        {"id": link.pk, "author": author.pk, "label": link.label, "url": link.url, "order": link.order}
+        for link in links
+    ]
+    data |= inline_data("links", rows)
     return data | fields
 
 

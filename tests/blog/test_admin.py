@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from authors.roles import AUTHORS, EDITORS, MODERATORS
 from blog.models import Category, Post, SiteSettings
+from tests.admin_forms import inline_data
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
 CHANGELIST = reverse("admin:blog_post_changelist")
@@ -49,18 +50,9 @@ def post_form(post, **fields):
         "categories": [category.pk for category in post.categories.all()] if post.pk else [],
         "tags": [tag.pk for tag in post.tags.all()] if post.pk else [],
         "meta_description": post.meta_description,
-        "postauthor_set-TOTAL_FORMS": len(credits),
-        "postauthor_set-INITIAL_FORMS": len(credits),
-        "postauthor_set-MIN_NUM_FORMS": 0,
-        "postauthor_set-MAX_NUM_FORMS": 1000,
     }
-    for index, credit in enumerate(credits):
-        data |= {
-            f"postauthor_set-{index}-id": credit.pk,
-            f"postauthor_set-{index}-post": post.pk,
-            f"postauthor_set-{index}-author": credit.author_id,
-            f"postauthor_set-{index}-order": credit.order,
-        }
+    rows = [{"id": c.pk, "post": post.pk, "author": c.author_id, "order": c.order} for c in credits]
+    data |= inline_data("postauthor_set", rows)
     return data | fields
 
 
