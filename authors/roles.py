@@ -3,9 +3,11 @@
 Three groups, like WordPress's roles:
 
 - **Editors** run the publication: every post (``blog.edit_others_posts``), bylines,
-  authors, categories, tags and the site settings, and everything Moderators do.
+  authors, categories, tags, pages and the menu, redirects, the site settings, and
+  everything Moderators do.
 - **Authors** write, edit, publish and delete their own posts (the admin limits them to
-  posts whose byline includes their author profile), keep their own profile, and tag.
+  posts whose byline includes their author profile), or submit them for an editor's
+  review; they keep their own profile, and tag.
 - **Moderators** look after the discussion: they read every comment with the readers'
   reports, approve, mark as spam, remove, restore and reply, and ban commenters (by email
   or IP address). Nothing else, not even the posts' admin (the comment list shows post
@@ -46,6 +48,7 @@ MODERATOR_PERMISSIONS = [
 AUTHOR_PERMISSIONS = [
     *_all("blog", "post"),
     *_all("blog", "postauthor"),
+    *_all("blog", "postimage"),
     "authors.view_author",
     "authors.change_author",  # their own profile only: authors/admin.py enforces it
     *_all("authors", "authorlink"),
@@ -58,6 +61,10 @@ EDITOR_PERMISSIONS = [
     *_all("blog", "post"),
     "blog.edit_others_posts",
     *_all("blog", "postauthor"),
+    *_all("blog", "postimage"),
+    # Standing pages (About, Privacy…) and the menu; old addresses' redirects and 410s.
+    *_all("blog", "page"),
+    *_all("redirects", "redirect"),
     *_all("authors", "author"),
     *_all("authors", "authorlink"),
     "authors.view_user",  # to link a login to an author profile (the user autocomplete needs it)

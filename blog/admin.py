@@ -11,7 +11,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from blog.models import Category, Post, PostAuthor, SiteSettings, Tag
+from reversion_compare.admin import CompareVersionAdmin
+
+from blog.models import Category, Page, Post, PostAuthor, PostImage, SiteSettings, Tag
 
 # Editors hold it; Authors (see authors/roles.py) work only on posts whose byline they are on.
 EDIT_OTHERS = "blog.edit_others_posts"
@@ -56,8 +58,16 @@ class PostAuthorInline(admin.TabularInline):
         return formset
 
 
+class PostImageInline(admin.StackedInline):
+    """Pictures for the body: each shows the Markdown that places it."""
+
+    model = PostImage
+    fields = ["image", "alt", "caption", "order"]
+    extra = 0
+
+
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(CompareVersionAdmin):
     list_display = ["title", "status_label", "byline", "published_at", "updated_at", "comment_count"]
     list_filter = ["status", "categories", "tags", "published_at"]
     date_hierarchy = "published_at"
@@ -65,11 +75,12 @@ class PostAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["categories", "tags"]
     readonly_fields = ["preview_link"]
-    inlines = [PostAuthorInline]
+    inlines = [PostAuthorInline, PostImageInline]
     fieldsets = [
         (_("Content"), {"fields": ["title", "slug", "dek", "body", "body_format"]}),
         (_("Featured image"), {"fields": ["featured_image", "featured_image_alt"]}),
-        (_("Publishing"), {"fields": ["status", "published_at", "discussion", "preview_link"]}),
+        (_("Publishing"), {"fields": ["status", "published_at", "review_note", "preview_link"]}),
+        (_("Discussion"), {"fields": ["discussion", "discussion_close_after_days"]}),
         (_("Metadata"), {"fields": ["categories", "tags", "meta_description"]}),
     ]
     actions = ["publish_now", "unpublish"]
@@ -137,6 +148,20 @@ class PostAdmin(admin.ModelAdmin):
         count = queryset.update(status=Post.Status.DRAFT, updated_at=timezone.now())
         message = ngettext("%(count)d post returned to draft.", "%(count)d posts returned to draft.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Page)
+class PageAdmin(CompareVersionAdmin):
+    list_display = ["title", "slug", "status", "in_menu", "menu_order", "updated_at"]
+    list_editable = ["in_menu", "menu_order"]
+    list_filter = ["status", "in_menu"]
+    search_fields = ["title", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body", "status"]}),
+        (_("Menu"), {"fields": ["in_menu", "menu_title", "menu_order"]}),
+        (_("Metadata"), {"fields": ["meta_description"]}),
+    ]
 
 
 @admin.register(Category)

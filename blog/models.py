@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blog.images import ValidatedImageField
 from blog.markup import html_to_text, render_markdown, sanitize_html
+from blog.redirects import record_gone, record_move
 
 WORDS_PER_MINUTE = 230
 
@@ -95,12 +96,21 @@ class SiteSettings(models.Model):
     spam_retention_days = models.PositiveIntegerField(
         _("purge spam and removed comments after (days)"), default=30, validators=[MinValueValidator(1)]
     )
+    privacy_page = models.ForeignKey(
+        "Page",
+        verbose_name=_("privacy page"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Linked from the comment form's privacy notice."),
+    )
     privacy_url = models.CharField(
         _("privacy page address"),
         max_length=300,
         blank=True,
         validators=[validate_link],
-        help_text=_("Linked from the comment form's privacy notice, e.g. /privacy/ or a full URL."),
+        help_text=_("Or a full URL elsewhere, used when no privacy page is chosen."),
     )
 
     class Meta:
@@ -187,6 +197,11 @@ class PostQuerySet(models.QuerySet):
             return self
         return self.filter(authors__user=user)
 
+    def delete(self):
+        """Delete, leaving a 410 Gone at each live post's address (the admin's bulk delete comes here)."""
+        record_gone([post.get_absolute_url() for post in self.published().only("slug", "published_at")])
+        return super().delete()
+
     def with_bylines(self):
         """Everything a list of post cards shows, in a fixed number of queries."""
         return self.prefetch_related(
@@ -206,8 +221,11 @@ class Post(models.Model):
         HTML = "html", _("HTML (imported)")
 
     class Discussion(models.TextChoices):
+        DEFAULT = "default", _("Site default")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
+        CLOSE_AFTER = "close_after", _("Closed after N days")
+        MODERATED = "moderated", _("Held for moderation (every comment waits)")
 
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), unique=True, max_length=200)
@@ -248,7 +266,25 @@ class Post(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="posts", verbose_name=_("categories"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts", verbose_name=_("tags"))
-    discussion = models.CharField(_("discussion"), max_length=10, choices=Discussion.choices, default=Discussion.OPEN)
+    discussion = models.CharField(
+        _("discussion"),
+        max_length=12,
+        choices=Discussion.choices,
+        default=Discussion.DEFAULT,
+        help_text=_("Overrides the site's discussion settings for this post."),
+    )
+    discussion_close_after_days = models.PositiveSmallIntegerField(
+        _("close after (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("With \u201cClosed after N days\u201d: days after publication."),
+    )
+    review_note = models.TextField(
+        _("note from the editor"),
+        blank=True,
+        help_text=_("Why a post was returned to its author; cleared when it is published."),
+    )
     meta_description = models.CharField(
         _("meta description"), max_length=300, blank=True, help_text=_("For search engines; the dek is used if empty.")
     )
@@ -280,6 +316,10 @@ class Post(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False), name="published_post_has_date"
             ),
+            models.CheckConstraint(
+                condition=~Q(discussion="close_after") | Q(discussion_close_after_days__gte=1),
+                name="close_after_has_days",
+            ),
         ]
 
     def __str__(self):
@@ -293,7 +333,22 @@ class Post(models.Model):
         else:
             self.body_html = sanitize_html(self.body)
         self.body_text = html_to_text(self.body_html)
+        old_url = self._stored_public_url()
         super().save(*args, **kwargs)
+        if old_url and self.is_public:
+            record_move(old_url, self.get_absolute_url())
+
+    def delete(self, *args, **kwargs):
+        if self._stored_public_url():
+            record_gone([self.get_absolute_url()])
+        return super().delete(*args, **kwargs)
+
+    def _stored_public_url(self):
+        """The address readers knew this post by before this save, if it was live."""
+        if self.pk is None:
+            return None
+        stored = Post.objects.published().filter(pk=self.pk).only("slug", "published_at").first()
+        return stored.get_absolute_url() if stored else None
 
     def get_absolute_url(self):
         """The public URL once the post has a date, the staff preview before."""
@@ -311,6 +366,9 @@ class Post(models.Model):
         if self.featured_image and not self.featured_image_alt.strip():
             message = _("Describe the featured image for readers who cannot see it.")
             raise ValidationError({"featured_image_alt": message})
+        if self.discussion == self.Discussion.CLOSE_AFTER and not self.discussion_close_after_days:
+            message = _("Say after how many days the discussion closes.")
+            raise ValidationError({"discussion_close_after_days": message})
 
     @property
     def is_public(self):
@@ -326,11 +384,21 @@ class Post(models.Model):
 
     @property
     def discussion_is_open(self):
-        """Can readers comment now? Closed by hand, or by the site's auto-close rule."""
-        if self.discussion != self.Discussion.OPEN or not self.is_public:
+        """Can readers comment now? The post's own setting, else the site's auto-close rule."""
+        if self.discussion == self.Discussion.CLOSED or not self.is_public:
             return False
-        days = SiteSettings.load().comment_auto_close_days
+        if self.discussion in (self.Discussion.OPEN, self.Discussion.MODERATED):
+            return True
+        if self.discussion == self.Discussion.CLOSE_AFTER:
+            days = self.discussion_close_after_days
+        else:
+            days = SiteSettings.load().comment_auto_close_days
         return not days or timezone.now() < self.published_at + datetime.timedelta(days=days)
+
+    @property
+    def discussion_is_moderated(self):
+        """Does every comment on this post wait for a moderator?"""
+        return self.discussion == self.Discussion.MODERATED
 
     @property
     def is_scheduled(self):
@@ -370,3 +438,95 @@ class PostAuthor(models.Model):
 
     def __str__(self):
         return str(self.author)
+
+
+class PostImage(models.Model):
+    """A picture in a post's body, placed in the Markdown as ``![alt](image:<id>)``."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images", verbose_name=_("post"))
+    image = ValidatedImageField(_("image"), upload_to="posts/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    alt = models.CharField(_("alt text"), max_length=300, help_text=_("What the image shows, for screen readers."))
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+        constraints = [models.CheckConstraint(condition=~Q(alt=""), name="post_image_has_alt")]
+
+    def __str__(self):
+        return self.alt
+
+    @property
+    def markdown(self):
+        """What a writer pastes into the body to place this image."""
+        return f"![{self.alt}](image:{self.pk})"
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self):
+        """Pages readers may see."""
+        return self.filter(status=Page.Status.PUBLISHED)
+
+    def in_menu(self):
+        """The navigation menu, in the order editors chose."""
+        return self.published().filter(in_menu=True).order_by("menu_order", "title")
+
+
+class Page(models.Model):
+    """A standing page (About, Contact, Privacy…) at /<slug>/, written in Markdown like a post."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True, max_length=100)
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown, as in posts."))
+    body_html = models.TextField(editable=False, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    in_menu = models.BooleanField(_("show in the menu"), default=False)
+    menu_order = models.PositiveSmallIntegerField(_("menu position"), default=0)
+    menu_title = models.CharField(
+        _("menu label"), max_length=60, blank=True, help_text=_("Shorter text for the menu; the title if empty.")
+    )
+    meta_description = models.CharField(_("meta description"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["menu_order", "title"]
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        old_url = self._stored_public_url()
+        super().save(*args, **kwargs)
+        if old_url and self.status == self.Status.PUBLISHED:
+            record_move(old_url, self.get_absolute_url())
+
+    def delete(self, *args, **kwargs):
+        if self._stored_public_url():
+            record_gone([self.get_absolute_url()])
+        return super().delete(*args, **kwargs)
+
+    def _stored_public_url(self):
+        if self.pk is None:
+            return None
+        stored = Page.objects.published().filter(pk=self.pk).only("slug").first()
+        return stored.get_absolute_url() if stored else None
+
+    def get_absolute_url(self):
+        return reverse("blog:page_detail", kwargs={"slug": self.slug})
+
+    @property
+    def menu_label(self):
+        return self.menu_title or self.title

@@ -20,4 +20,6 @@ urlpatterns = [
         views.PostDetailView.as_view(),
         name="post_detail",
     ),
+    # Last: a page's address is any slug the routes above do not claim.
+    path("<slug:slug>/", views.PageDetailView.as_view(), name="page_detail"),
 ]

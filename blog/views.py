@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
 
 from authors.signin import second_factor_missing
-from blog.models import Category, Post, Tag
+from blog.models import Category, Page, Post, Tag
 from blog.search import search_posts
 from comments.forms import CommentForm
 from comments.trees import discussion_page, permalink_page
@@ -146,6 +146,13 @@ class SearchView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.query, **kwargs)
+
+
+class PageDetailView(DetailView):
+    """A published standing page at /<slug>/."""
+
+    def get_queryset(self):
+        return Page.objects.published()
 
 
 @never_cache

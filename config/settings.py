@@ -45,8 +45,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.sitemaps",
+    # The redirect table behind old post and page addresses (blog/redirects.py); it needs sites.
+    "django.contrib.sites",
+    "django.contrib.redirects",
     "django.contrib.humanize",
     "mptt",
+    # Post and page revisions, with a compare view in the admin's history.
+    "reversion",
+    "reversion_compare",
     "csp",
     "axes",
     "django_otp",
@@ -67,11 +73,14 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A 404 at an address in the redirect table becomes its 301 or 410.
+    "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+SITE_ID = 1
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

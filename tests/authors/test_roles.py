@@ -53,8 +53,9 @@ def test_the_roles_migrations_build_the_groups_on_an_empty_database(db, empty_co
     ContentType.objects.all().delete()  # and every permission with them, as before the first post_migrate
     assert not Permission.objects.exists()
 
-    # 0002 runs before the comments app has models; 0003 adds the comment permissions, 0004 bans'.
-    for name in ["0002_roles", "0003_moderator_role", "0004_ban_permissions"]:
+    # 0002 runs before the comments app has models; 0003 adds the comment permissions, 0004 bans',
+    # 0005 post images, pages and redirects.
+    for name in ["0002_roles", "0003_moderator_role", "0004_ban_permissions", "0005_editors_desk_permissions"]:
         migration = executor.loader.get_migration("authors", name)
         state = executor.loader.project_state(("authors", name), at_end=False)
         with connection.schema_editor() as schema_editor:

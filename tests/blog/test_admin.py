@@ -53,6 +53,7 @@ def post_form(post, **fields):
     }
     rows = [{"id": c.pk, "post": post.pk, "author": c.author_id, "order": c.order} for c in credits]
     data |= inline_data("postauthor_set", rows)
+    data |= inline_data("images", [])
     return data | fields
 
 
