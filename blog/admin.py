@@ -10,7 +10,6 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-
 from reversion_compare.admin import CompareVersionAdmin
 
 from blog.models import Category, Page, Post, PostAuthor, PostImage, SiteSettings, Tag

@@ -338,6 +338,15 @@ class Post(models.Model):
         if old_url and self.is_public:
             record_move(old_url, self.get_absolute_url())
 
+    def get_absolute_url(self):
+        """The public URL once the post has a date, the staff preview before."""
+        if self.published_at is None:
+            return reverse("blog:post_preview", kwargs={"pk": self.pk})
+        local = timezone.localtime(self.published_at)
+        return reverse(
+            "blog:post_detail", kwargs={"year": local.year, "month": f"{local.month:02d}", "slug": self.slug}
+        )
+
     def delete(self, *args, **kwargs):
         if self._stored_public_url():
             record_gone([self.get_absolute_url()])
@@ -349,15 +358,6 @@ class Post(models.Model):
             return None
         stored = Post.objects.published().filter(pk=self.pk).only("slug", "published_at").first()
         return stored.get_absolute_url() if stored else None
-
-    def get_absolute_url(self):
-        """The public URL once the post has a date, the staff preview before."""
-        if self.published_at is None:
-            return reverse("blog:post_preview", kwargs={"pk": self.pk})
-        local = timezone.localtime(self.published_at)
-        return reverse(
-            "blog:post_detail", kwargs={"year": local.year, "month": f"{local.month:02d}", "slug": self.slug}
-        )
 
     def clean(self):
         # "Published" with no date means now; checked here so forms pass the constraint too.
@@ -513,6 +513,9 @@ class Page(models.Model):
         if old_url and self.status == self.Status.PUBLISHED:
             record_move(old_url, self.get_absolute_url())
 
+    def get_absolute_url(self):
+        return reverse("blog:page_detail", kwargs={"slug": self.slug})
+
     def delete(self, *args, **kwargs):
         if self._stored_public_url():
             record_gone([self.get_absolute_url()])
@@ -523,9 +526,6 @@ class Page(models.Model):
             return None
         stored = Page.objects.published().filter(pk=self.pk).only("slug").first()
         return stored.get_absolute_url() if stored else None
-
-    def get_absolute_url(self):
-        return reverse("blog:page_detail", kwargs={"slug": self.slug})
 
     @property
     def menu_label(self):

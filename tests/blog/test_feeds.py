@@ -2,10 +2,10 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import feedparser
-from django.contrib.sites.models import Site
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.sites.models import Site
 from django.utils import timezone
 
 from blog.models import Post, SiteSettings
