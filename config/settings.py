@@ -166,8 +166,13 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Let Django serve uploads itself when no web server or object store does (make run, make serve).
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+# Uploads go through Django's storage API only, so any backend works: e.g. django-storages'
+# "storages.backends.s3.S3Storage" with MEDIA_STORAGE_OPTIONS='{"bucket_name": "…"}' (see README).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env("MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
