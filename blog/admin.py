@@ -1,18 +1,23 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models import Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from reversion_compare.admin import CompareVersionAdmin
 
+from blog import editor
+from blog.forms import PostAdminForm
 from blog.models import Category, Page, Post, PostAuthor, PostImage, SiteSettings, Tag
+from blog.review import PublicationStateFilter, ReturnToAuthorView
+from blog.revisions import VersionedAdmin
+from blog.sharing import share_link
+from blog.templatetags.images import responsive_image
 
 # Editors hold it; Authors (see authors/roles.py) work only on posts whose byline they are on.
 EDIT_OTHERS = "blog.edit_others_posts"
@@ -58,17 +63,37 @@ class PostAuthorInline(admin.TabularInline):
 
 
 class PostImageInline(admin.StackedInline):
-    """Pictures for the body: each shows the Markdown that places it."""
+    """Pictures for the body: each shows the Markdown that places it (editor.js adds copy and insert buttons).
+
+    Alt text is required by the model, so a missing one is a form error; the image
+    field is a ValidatedImageField, so a bad upload is one too.
+    """
 
     model = PostImage
-    fields = ["image", "alt", "caption", "order"]
+    fields = ["thumbnail", "image", "alt", "caption", "order", "snippet"]
+    readonly_fields = ["thumbnail", "snippet"]
     extra = 0
+
+    @admin.display(description=_("picture"))
+    def thumbnail(self, image):
+        if not image.pk:
+            return gettext("Shown here once the post is saved.")
+        return responsive_image(image.image, image.alt, sizes="12rem", **{"class": "post-image-thumbnail"})
+
+    @admin.display(description=_("Markdown"))
+    def snippet(self, image):
+        if not image.pk:
+            return gettext("Save the post to get the Markdown that places this image in the body.")
+        return format_html('<code class="image-snippet">{}</code>', image.markdown)
 
 
 @admin.register(Post)
-class PostAdmin(CompareVersionAdmin):
+class PostAdmin(VersionedAdmin):
+    form = PostAdminForm
+    # "Recover deleted posts" lists everyone's: an Author would see others' drafts there.
+    recover_permission = EDIT_OTHERS
     list_display = ["title", "status_label", "byline", "published_at", "updated_at", "comment_count"]
-    list_filter = ["status", "categories", "tags", "published_at"]
+    list_filter = [PublicationStateFilter, "categories", "tags", "published_at"]
     date_hierarchy = "published_at"
     search_fields = ["title", "dek", "body"]
     prepopulated_fields = {"slug": ["title"]}
@@ -84,6 +109,11 @@ class PostAdmin(CompareVersionAdmin):
     ]
     actions = ["publish_now", "unpublish"]
 
+    class Media:
+        # The body editor's live preview, word count and image snippet buttons (blog/editor.py serves it).
+        css = {"all": ["css/admin/editor.css"]}
+        js = ["js/admin/editor.js"]
+
     def get_queryset(self, request):
         """Every post for editors; for anyone else, only the posts whose byline they are on.
 
@@ -96,12 +126,51 @@ class PostAdmin(CompareVersionAdmin):
     def get_urls(self):
         """The admin's own views for posts, plus the editor's helpers (each names its module)."""
         admin_view = self.admin_site.admin_view
-        own = []
+        own = [
+            path("markdown-preview/", admin_view(editor.markdown_preview), name="blog_post_markdown_preview"),
+            path(
+                "<path:object_id>/return/",
+                admin_view(ReturnToAuthorView.as_view(model_admin=self)),
+                name="blog_post_return",
+            ),
+        ]
         return own + super().get_urls()
+
+    def get_readonly_fields(self, request, obj=None):
+        """The editor's note is the Editors' to write: an Author reads it."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(EDIT_OTHERS):
+            readonly.append("review_note")
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        """A note from the editor heads the form while the post has one; Authors never see an empty one."""
+        fieldsets = super().get_fieldsets(request, obj)
+        has_note = obj is not None and bool(obj.review_note)
+        if not has_note and request.user.has_perm(EDIT_OTHERS):
+            return fieldsets
+        without_note = [
+            (name, {**options, "fields": [field for field in options["fields"] if field != "review_note"]})
+            for name, options in fieldsets
+        ]
+        if has_note:
+            return [(_("Note from the editor"), {"fields": ["review_note"], "classes": ["review-note"]}), *without_note]
+        return without_note
+
+    def save_model(self, request, obj, form, change):
+        """The "Submit for review" button makes the post pending; publishing clears the editor's note."""
+        if "_submit_for_review" in request.POST:
+            obj.status = Post.Status.PENDING
+            message = gettext("Submitted for review: an editor will publish it or return it to you with a note.")
+            self.message_user(request, message, messages.SUCCESS)
+        if obj.status == Post.Status.PUBLISHED:
+            obj.review_note = ""
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         """A new post left without a byline gets its writer's author profile."""
         super().save_related(request, form, formsets, change)
+        form.instance.render_body(save=True)  # Again, now that images uploaded with the post exist.
         writer = getattr(request.user, "author", None)
         if not change and writer is not None and not form.instance.postauthor_set.exists():
             PostAuthor.objects.create(post=form.instance, author=writer)
@@ -114,9 +183,12 @@ class PostAdmin(CompareVersionAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, post):
+        """Where the post stands, as the publication-state filter (blog/review.py) sorts it."""
         if post.is_scheduled:
             when = date_format(timezone.localtime(post.published_at), "DATETIME_FORMAT")
             return gettext("Scheduled for %(when)s") % {"when": when}
+        if post.status == Post.Status.DRAFT and post.review_note:
+            return gettext("Draft, returned with a note")
         return post.get_status_display()
 
     @admin.display(description=_("byline"))
@@ -125,10 +197,22 @@ class PostAdmin(CompareVersionAdmin):
 
     @admin.display(description=_("preview"))
     def preview_link(self, post):
+        """The staff preview, and until the post is live a share link for readers without a login."""
         if post.pk is None:
             return gettext("Save the post to preview it.")
         url = reverse("blog:post_preview", kwargs={"pk": post.pk})
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, gettext("Preview"))
+        preview = format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, gettext("Preview"))
+        if post.is_public:
+            return preview
+        share_path, expires_at = share_link(post)
+        return format_html(
+            '{}<p class="share-link">{} <input type="text" readonly class="vTextField" value="{}" aria-label="{}"></p>',
+            preview,
+            gettext("Share link, for someone without a login (works until %(when)s):")
+            % {"when": date_format(timezone.localtime(expires_at), "DATETIME_FORMAT")},
+            f"{settings.SITE_URL}{share_path}",
+            gettext("Share link"),
+        )
 
     @admin.action(permissions=["change"], description=_("Publish now"))
     def publish_now(self, request, queryset):
@@ -139,34 +223,70 @@ class PostAdmin(CompareVersionAdmin):
         unpublished comes back at its old address.
         """
         now = timezone.now()
-        count = queryset.update(
-            status=Post.Status.PUBLISHED,
-            published_at=Least(Coalesce("published_at", Value(now)), Value(now)),
-            updated_at=now,
-        )
+        posts = list(queryset)
+        for post in posts:
+            post.status = Post.Status.PUBLISHED
+            post.review_note = ""  # as when published from the form (save_model)
+            if post.published_at is None or post.published_at > now:
+                post.published_at = now
+        # Saved one by one, so each keeps a revision and Post.save() renders and redirects.
+        self.save_in_revision(request, posts, gettext("Published now."))
+        count = len(posts)
         message = ngettext("%(count)d post published.", "%(count)d posts published.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(permissions=["change"], description=_("Unpublish (back to draft)"))
     def unpublish(self, request, queryset):
         """Return the selected posts to draft; the date stays, so republishing keeps the address."""
-        count = queryset.update(status=Post.Status.DRAFT, updated_at=timezone.now())
+        posts = list(queryset)
+        for post in posts:
+            post.status = Post.Status.DRAFT
+        self.save_in_revision(request, posts, gettext("Unpublished (back to draft)."))
+        count = len(posts)
         message = ngettext("%(count)d post returned to draft.", "%(count)d posts returned to draft.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Page)
-class PageAdmin(CompareVersionAdmin):
-    list_display = ["title", "slug", "status", "in_menu", "menu_order", "updated_at"]
+class PageAdmin(VersionedAdmin):
+    """Standing pages, listed as the menu reads: its pages first, in their order, which editors change here."""
+
+    list_display = ["title", "address", "status", "in_menu", "menu_order", "updated_at"]
     list_editable = ["in_menu", "menu_order"]
     list_filter = ["status", "in_menu"]
+    ordering = ["-in_menu", "menu_order", "title"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
-        (None, {"fields": ["title", "slug", "body", "status"]}),
-        (_("Menu"), {"fields": ["in_menu", "menu_title", "menu_order"]}),
+        (
+            None,
+            {
+                "description": _(
+                    "The page lives at /slug/; addresses the site already uses (search, feed, years…) are refused. "
+                    "Staff who edit pages can read a draft at its address; readers cannot."
+                ),
+                "fields": ["title", "slug", "body", "status"],
+            },
+        ),
+        (
+            _("Menu"),
+            {
+                "description": _("Menu pages appear in the site's header and footer, lowest position first."),
+                "fields": ["in_menu", "menu_title", "menu_order"],
+            },
+        ),
         (_("Metadata"), {"fields": ["meta_description"]}),
     ]
+
+    def view_on_site(self, page):
+        """The page's own address (drafts too: editors can read them), not the contenttypes shortcut."""
+        return page.get_absolute_url()
+
+    @admin.display(description=_("address"), ordering="slug")
+    def address(self, page):
+        """The page's address, linked: what readers see, or the draft as they will."""
+        url = page.get_absolute_url()
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, url)
 
 
 @admin.register(Category)
@@ -223,7 +343,15 @@ class SiteSettingsAdmin(admin.ModelAdmin):
                 ],
             },
         ),
-        (_("Privacy"), {"fields": ["commenter_data_days", "spam_retention_days", "privacy_url"]}),
+        (
+            _("Privacy"),
+            {
+                "description": _(
+                    "The comment form links the privacy page while it is published, else the address below."
+                ),
+                "fields": ["commenter_data_days", "spam_retention_days", "privacy_page", "privacy_url"],
+            },
+        ),
     ]
 
     def has_add_permission(self, request):

@@ -1,19 +1,22 @@
 import datetime
 import math
+import re
+from urllib.parse import urlsplit
 
+from django.conf import settings as django_settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Prefetch, Q
-from django.urls import reverse
+from django.urls import Resolver404, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blog.images import ValidatedImageField
-from blog.markup import html_to_text, render_markdown, sanitize_html
+from blog.markup import IMAGE_PREFIX, html_to_text, render_post_markdown, sanitize_post_html
 from blog.redirects import record_gone, record_move
 
 WORDS_PER_MINUTE = 230
@@ -131,9 +134,19 @@ class SiteSettings(models.Model):
         """The site's settings, from the cache when possible."""
         settings = cache.get(cls.CACHE_KEY)
         if settings is None:
-            settings, _created = cls.objects.get_or_create(pk=1)
+            # The privacy page comes along (and is cached with the settings): every comment form links it.
+            settings, _created = cls.objects.select_related("privacy_page").get_or_create(pk=1)
             cache.set(cls.CACHE_KEY, settings, timeout=None)
         return settings
+
+    @property
+    def privacy_link(self):
+        """Where the comment form's privacy notice points: the privacy page while it is published,
+        else ``privacy_url`` ("" for no link)."""
+        page = self.privacy_page
+        if page is not None and page.is_published:
+            return page.get_absolute_url()
+        return self.privacy_url
 
 
 class Category(models.Model):
@@ -328,14 +341,10 @@ class Post(models.Model):
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        if self.body_format == self.BodyFormat.MARKDOWN:
-            self.body_html = render_markdown(self.body)
-        else:
-            self.body_html = sanitize_html(self.body)
-        self.body_text = html_to_text(self.body_html)
+        self.render_body()
         old_url = self._stored_public_url()
         super().save(*args, **kwargs)
-        if old_url and self.is_public:
+        if self.is_public:  # old_url is None when it was not live: its address may be a 410 to clear
             record_move(old_url, self.get_absolute_url())
 
     def get_absolute_url(self):
@@ -348,8 +357,9 @@ class Post(models.Model):
         )
 
     def delete(self, *args, **kwargs):
-        if self._stored_public_url():
-            record_gone([self.get_absolute_url()])
+        # The address readers knew, whatever this instance has been changed to since.
+        if live_url := self._stored_public_url():
+            record_gone([live_url])
         return super().delete(*args, **kwargs)
 
     def _stored_public_url(self):
@@ -369,6 +379,24 @@ class Post(models.Model):
         if self.discussion == self.Discussion.CLOSE_AFTER and not self.discussion_close_after_days:
             message = _("Say after how many days the discussion closes.")
             raise ValidationError({"discussion_close_after_days": message})
+
+    def render_body(self, *, save=False):
+        """Render `body` into `body_html` and `body_text`: the one rule for the page, the admin and its preview.
+
+        `![alt](image:<id>)` places one of this post's own images. With `save`, a
+        changed rendering is written with a single UPDATE (the admin calls this once
+        the image inline is saved, so images uploaded with the post resolve at once).
+        """
+        rendered = self.body_html, self.body_text
+        if self.body_format == self.BodyFormat.MARKDOWN:
+            # Only a saved post has images, and only a body that places one needs the query.
+            images = self.images.all() if self.pk and IMAGE_PREFIX in self.body else ()
+            self.body_html = render_post_markdown(self.body, images=images)
+        else:
+            self.body_html = sanitize_post_html(self.body)
+        self.body_text = html_to_text(self.body_html)
+        if save and (self.body_html, self.body_text) != rendered:
+            Post.objects.filter(pk=self.pk).update(body_html=self.body_html, body_text=self.body_text)
 
     @property
     def is_public(self):
@@ -466,6 +494,20 @@ class PostImage(models.Model):
         return f"![{self.alt}](image:{self.pk})"
 
 
+LITERAL_SEGMENT = re.compile(r"[\w.-]+")
+
+
+def _route_segments(patterns, prefix=""):
+    """The literal first path segments of `patterns` ("admin", "search", "sitemap.xml"…)."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern).removeprefix("^")
+        first, slash, _rest = route.partition("/")
+        if not slash and isinstance(pattern, URLResolver):
+            yield from _route_segments(pattern.url_patterns, route)  # include("blog.urls") at the root
+        elif LITERAL_SEGMENT.fullmatch(first.removesuffix("$")):
+            yield first.removesuffix("$")
+
+
 class PageQuerySet(models.QuerySet):
     def published(self):
         """Pages readers may see."""
@@ -474,6 +516,18 @@ class PageQuerySet(models.QuerySet):
     def in_menu(self):
         """The navigation menu, in the order editors chose."""
         return self.published().filter(in_menu=True).order_by("menu_order", "title")
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        Page.clear_cache()
+        return count
+
+    def delete(self):
+        """Delete, leaving a 410 Gone at each live page's address (the admin's bulk delete comes here)."""
+        record_gone([page.get_absolute_url() for page in self.published().only("slug")])
+        deleted = super().delete()
+        Page.clear_cache()
+        return deleted
 
 
 class Page(models.Model):
@@ -498,6 +552,8 @@ class Page(models.Model):
 
     objects = PageQuerySet.as_manager()
 
+    MENU_CACHE_KEY = "page-menu:v1"
+
     class Meta:
         ordering = ["menu_order", "title"]
         verbose_name = _("page")
@@ -507,25 +563,75 @@ class Page(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
+        self.body_html = render_post_markdown(self.body)  # written like a post: anchors, figures, footnotes
         old_url = self._stored_public_url()
         super().save(*args, **kwargs)
-        if old_url and self.status == self.Status.PUBLISHED:
+        if self.status == self.Status.PUBLISHED:  # old_url is None when it was not live
             record_move(old_url, self.get_absolute_url())
+        self.clear_cache()
 
     def get_absolute_url(self):
         return reverse("blog:page_detail", kwargs={"slug": self.slug})
 
     def delete(self, *args, **kwargs):
-        if self._stored_public_url():
-            record_gone([self.get_absolute_url()])
-        return super().delete(*args, **kwargs)
+        if live_url := self._stored_public_url():
+            record_gone([live_url])
+        deleted = super().delete(*args, **kwargs)
+        self.clear_cache()
+        return deleted
+
+    def clean(self):
+        if self.slug and self._slug_is_claimed():
+            message = _("The site already uses /%(slug)s/ for its own pages: choose another slug.")
+            raise ValidationError({"slug": ValidationError(message, code="reserved", params={"slug": self.slug})})
+
+    @classmethod
+    def menu(cls):
+        """The navigation menu's pages (titles and slugs only), from the cache when possible."""
+        menu = cache.get(cls.MENU_CACHE_KEY)
+        if menu is None:
+            menu = list(cls.objects.in_menu().only("title", "slug", "menu_title"))
+            cache.set(cls.MENU_CACHE_KEY, menu, timeout=None)
+        return menu
+
+    @classmethod
+    def clear_cache(cls):
+        """Forget the cached menu and site settings (which hold the privacy page).
+
+        Now, so this request sees its change, and again at commit, in case another request
+        cached the old pages in between.
+        """
+        keys = [cls.MENU_CACHE_KEY, SiteSettings.CACHE_KEY]
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
     def _stored_public_url(self):
         if self.pk is None:
             return None
         stored = Page.objects.published().filter(pk=self.pk).only("slug").first()
         return stored.get_absolute_url() if stored else None
+
+    def _slug_is_claimed(self):
+        """Does one of the site's own routes answer at /<slug>/ or beneath it (a year, /search/, /admin/…)?
+
+        Read from the URLconf, so a route added later is covered too; a page can never be shadowed.
+        """
+        slug = self.slug.lower()
+        try:
+            match = resolve(f"/{slug}/")
+        except Resolver404:
+            return False  # not a valid slug at all: the field's own validation says so
+        if match.view_name != "blog:page_detail":
+            return True
+        # Static and media files may be served before the URLconf (WhiteNoise, the web server).
+        files = [django_settings.STATIC_URL, django_settings.MEDIA_URL]
+        claimed = {urlsplit(url).path.strip("/").partition("/")[0] for url in files}
+        claimed.update(_route_segments(get_resolver().url_patterns))
+        return slug in claimed
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
 
     @property
     def menu_label(self):

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 
 from authors.models import Author
-from blog.models import Post
+from blog.models import Page, Post
 
 
 class SiteUrlSitemap(Sitemap):
@@ -34,4 +34,14 @@ class AuthorSitemap(SiteUrlSitemap):
         return Author.objects.filter(posts__in=Post.objects.published()).distinct().order_by("name")
 
 
-sitemaps = {"posts": PostSitemap, "authors": AuthorSitemap}
+class PageSitemap(SiteUrlSitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return Page.objects.published().order_by("slug")
+
+    def lastmod(self, page):
+        return page.updated_at
+
+
+sitemaps = {"posts": PostSitemap, "pages": PageSitemap, "authors": AuthorSitemap}

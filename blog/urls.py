@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from blog import feeds, views
+from blog import feeds, sharing, views
 
 app_name = "blog"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("category/<slug:slug>/feed/", feeds.CategoryFeed(), name="category_feed"),
     path("tag/<slug:slug>/", views.TagPostListView.as_view(), name="tag"),
     path("preview/<int:pk>/", views.PostPreviewView.as_view(), name="post_preview"),
+    path("preview/share/<str:token>/", sharing.shared_preview, name="post_share"),
     re_path(r"^(?P<year>[0-9]{4})/$", views.PostYearArchiveView.as_view(), name="archive_year"),
     re_path(r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$", views.PostMonthArchiveView.as_view(), name="archive_month"),
     re_path(

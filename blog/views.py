@@ -149,10 +149,23 @@ class SearchView(ListView):
 
 
 class PageDetailView(DetailView):
-    """A published standing page at /<slug>/."""
+    """A standing page at /<slug>/: published pages for everyone, drafts too for staff who may change pages.
+
+    As in WordPress, staff preview a draft at the address it will have, marked as a draft
+    and kept out of search engines.
+    """
 
     def get_queryset(self):
+        user = self.request.user
+        if user.has_perm("blog.change_page") and not second_factor_missing(user):
+            return Page.objects.all()
         return Page.objects.published()
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.object.is_published:
+            response["X-Robots-Tag"] = "noindex"
+        return response
 
 
 @never_cache

@@ -162,7 +162,12 @@ def moderation_list(submission, rules):
     return held(Reason.MODERATION_LIST, entry) if entry else None
 
 
-LAYERS = [banned, honeypot, form_timing, block_list, moderation_list, too_many_links]
+def post_moderated(submission, rules):
+    """The post's discussion setting ("held for moderation") makes every reader's comment wait."""
+    return held(Reason.POST_MODERATED) if submission.post.discussion_is_moderated else None
+
+
+LAYERS = [banned, honeypot, form_timing, block_list, moderation_list, too_many_links, post_moderated]
 
 
 # What the layers and refusals use.

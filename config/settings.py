@@ -73,8 +73,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # A 404 at an address in the redirect table becomes its 301 or 410.
-    "django.contrib.redirects.middleware.RedirectFallbackMiddleware",
+    # A 404 at an address in the redirect table becomes its 301 or 410 (with the site's 410 page).
+    "blog.redirects.GoneFallbackMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -185,6 +185,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+
+# Days a draft's share link (blog.sharing) works for someone without a login.
+PREVIEW_SHARE_DAYS = env.int("PREVIEW_SHARE_DAYS", default=7)
 
 # Comment spam defence (editors tune the rest in the admin's site settings).
 # A comment form sent back faster than this many seconds is a bot's; 0 turns the check off.

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from authors.models import Author, User
-from blog.models import Category, Post, PostAuthor, Tag
+from blog.models import Category, Page, Post, PostAuthor, Tag
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -72,6 +72,18 @@ class PostFactory(factory.django.DjangoModelFactory):
     def tags(post, create, extracted, **kwargs):
         if create and extracted:
             post.tags.set(extracted)
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    """A published standing page, not in the menu."""
+
+    class Meta:
+        model = Page
+
+    title = factory.Sequence(lambda n: f"Page number {n}")
+    slug = factory.Sequence(lambda n: f"page-number-{n}")
+    body = "Some *Markdown* text."
+    status = Page.Status.PUBLISHED
 
 
 def make_comment(post, *, parent=None, status="approved", name="Reader", body="A thoughtful comment.", **fields):

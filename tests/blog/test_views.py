@@ -10,7 +10,8 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from authors.models import AuthorLink
-from blog.models import Post, SiteSettings
+from blog.context_processors import layout
+from blog.models import Post
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +35,8 @@ LARGE = {"posts": 12, "authors": 3, "categories": 4, "tags": 5}
 
 @pytest.fixture(autouse=True)
 def site_settings():
-    """Cached before any request, so query counts measure the page itself."""
-    return SiteSettings.load()
+    """Cached before any request, with the menu, so query counts measure the page itself."""
+    return layout()["site_settings"]
 
 
 def build_site(posts, authors, categories, tags):

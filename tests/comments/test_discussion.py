@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from pytest_django.asserts import assertContains, assertNotContains
 
 from authors.roles import MODERATORS
+from blog.context_processors import layout
 from blog.models import SiteSettings
 from comments.models import Comment
 from comments.viewers import HELD_COOKIE, remember_held
@@ -63,8 +64,8 @@ def held_cookie(*comments):
 
 @pytest.fixture(autouse=True)
 def site_settings():
-    """Cached before any request, so query counts measure the page itself."""
-    return SiteSettings.load()
+    """Cached before any request, with the menu, so query counts measure the page itself."""
+    return layout()["site_settings"]
 
 
 @pytest.fixture

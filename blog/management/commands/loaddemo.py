@@ -1,4 +1,5 @@
-"""Load the demo content: the seed post with its author and discussion, and a few more posts.
+"""Load the demo content: the seed post with its author and discussion, a few more posts, and
+the About and Privacy pages in the menu.
 
 Idempotent: running it again updates the same records instead of adding copies; a post
 that already has comments keeps them.
@@ -7,6 +8,7 @@ that already has comments keeps them.
 import datetime
 import io
 from pathlib import Path
+from string import Template
 
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
@@ -14,7 +16,7 @@ from django.db import transaction
 from PIL import Image, ImageDraw
 
 from authors.models import Author, User
-from blog.models import Category, Post, PostAuthor, SiteSettings, Tag
+from blog.models import Category, Page, Post, PostAuthor, SiteSettings, Tag
 from comments.models import Comment
 from comments.services import comment_create
 
@@ -89,6 +91,12 @@ POSTS = [
     },
 ]
 
+PAGES = [
+    # slug, title, menu position, meta description; the body is demo/pages/<slug>.md
+    ("about", "About Colloquy", 10, "Who writes Colloquy, and how its discussions work."),
+    ("privacy", "Privacy", 20, "What Colloquy keeps about readers and commenters, why, and for how long."),
+]
+
 
 # The seed page's discussion, as it reads there. Each comment: its name (and the author whose
 # login writes it), the comment it answers (an index into the list), when, and its text.
@@ -133,7 +141,7 @@ def initials_avatar(name, colour):
 
 
 class Command(BaseCommand):
-    help = "Load the demo content (the seed post, its author and a few more posts). Safe to run twice."
+    help = "Load the demo content (the seed post, its author, a few more posts and pages). Safe to run twice."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -145,13 +153,15 @@ class Command(BaseCommand):
         if if_empty and Post.objects.exists():
             self.stdout.write("The database already has posts; demo content not loaded.")
             return
-        SiteSettings.load()
+        site_settings = SiteSettings.load()
         categories = self.load_categories()
         authors = {spec["slug"]: self.load_author(spec) for spec in AUTHORS}
         for spec in POSTS:
             post = self.load_post(spec, authors, categories)
             self.load_discussion(post, DISCUSSIONS.get(post.slug, []), authors)
-        self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {len(POSTS)} posts by {len(authors)} authors."))
+        self.load_pages(site_settings)
+        summary = f"{len(POSTS)} posts by {len(authors)} authors, {len(PAGES)} pages"
+        self.stdout.write(self.style.SUCCESS(f"Demo content loaded: {summary}."))
 
     def load_categories(self):
         categories = {}
@@ -202,6 +212,30 @@ class Command(BaseCommand):
             [Tag.objects.get_or_create(slug=slugify_tag(name), defaults={"name": name})[0] for name in spec["tags"]]
         )
         return post
+
+    def load_pages(self, site_settings):
+        """The menu's pages; the privacy page states the site's retention periods and becomes
+        the comment form's privacy link unless another page already is."""
+        pages = {}
+        for slug, title, menu_order, description in PAGES:
+            body = Template((DEMO_DIR / "pages" / f"{slug}.md").read_text()).substitute(
+                commenter_data_days=site_settings.commenter_data_days,
+                spam_retention_days=site_settings.spam_retention_days,
+            )
+            pages[slug], _ = Page.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "title": title,
+                    "body": body,
+                    "status": Page.Status.PUBLISHED,
+                    "in_menu": True,
+                    "menu_order": menu_order,
+                    "meta_description": description,
+                },
+            )
+        if site_settings.privacy_page_id is None:
+            site_settings.privacy_page = pages["privacy"]
+            site_settings.save(update_fields=["privacy_page"])
 
     def load_discussion(self, post, specs, authors):
         """The post's comments through the one write path; left alone once the post has comments."""
