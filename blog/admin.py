@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -92,6 +94,8 @@ class PostAdmin(VersionedAdmin):
     form = PostAdminForm
     # "Recover deleted posts" lists everyone's: an Author would see others' drafts there.
     recover_permission = EDIT_OTHERS
+    # The live comment count, and the key that decides which share links still work.
+    kept_on_restore = ("comment_count", "share_key")
     list_display = ["title", "status_label", "byline", "published_at", "updated_at", "comment_count"]
     list_filter = [PublicationStateFilter, "categories", "tags", "published_at"]
     date_hierarchy = "published_at"
@@ -107,7 +111,7 @@ class PostAdmin(VersionedAdmin):
         (_("Discussion"), {"fields": ["discussion", "discussion_close_after_days"]}),
         (_("Metadata"), {"fields": ["categories", "tags", "meta_description"]}),
     ]
-    actions = ["publish_now", "unpublish"]
+    actions = ["publish_now", "unpublish", "revoke_share_links"]
 
     class Media:
         # The body editor's live preview, word count and image snippet buttons (blog/editor.py serves it).
@@ -208,7 +212,10 @@ class PostAdmin(VersionedAdmin):
         return format_html(
             '{}<p class="share-link">{} <input type="text" readonly class="vTextField" value="{}" aria-label="{}"></p>',
             preview,
-            gettext("Share link, for someone without a login (works until %(when)s):")
+            gettext(
+                "Share link, for someone without a login (works until %(when)s, "
+                "or until the post list's \u201cRevoke share links\u201d action):"
+            )
             % {"when": date_format(timezone.localtime(expires_at), "DATETIME_FORMAT")},
             f"{settings.SITE_URL}{share_path}",
             gettext("Share link"),
@@ -244,6 +251,15 @@ class PostAdmin(VersionedAdmin):
         self.save_in_revision(request, posts, gettext("Unpublished (back to draft)."))
         count = len(posts)
         message = ngettext("%(count)d post returned to draft.", "%(count)d posts returned to draft.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @admin.action(permissions=["change"], description=_("Revoke share links"))
+    def revoke_share_links(self, request, queryset):
+        """Stop every share link given out so far for the selected posts (a new key; not content, so no revision)."""
+        count = queryset.update(share_key=uuid.uuid4())
+        message = ngettext(
+            "Share links for %(count)d post no longer work.", "Share links for %(count)d posts no longer work.", count
+        )
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
 

@@ -1,6 +1,7 @@
 import datetime
 import math
 import re
+import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings as django_settings
@@ -298,6 +299,8 @@ class Post(models.Model):
         blank=True,
         help_text=_("Why a post was returned to its author; cleared when it is published."),
     )
+    # Signed into every share link (blog/sharing.py): a new key revokes the links given out so far.
+    share_key = models.UUIDField(default=uuid.uuid4, editable=False)
     meta_description = models.CharField(
         _("meta description"), max_length=300, blank=True, help_text=_("For search engines; the dek is used if empty.")
     )

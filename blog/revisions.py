@@ -41,6 +41,8 @@ class VersionedAdmin(CompareVersionAdmin):
     recover_permission = None
     # reversion-compare's per-field diffs look here for reverse relations; compare() diffs those itself.
     reverse_fields = ()
+    # Fields that are today's facts, not content: a restore keeps their current values.
+    kept_on_restore = ()
 
     # Views
 
@@ -59,8 +61,11 @@ class VersionedAdmin(CompareVersionAdmin):
         obj = self._get_permitted_object(request, object_id, change=request.method == "POST")
         get_object_or_404(Version.objects.get_for_object(obj), pk=version_id)
         live_before = obj._stored_public_url()
+        kept = {name: getattr(obj, name) for name in self.kept_on_restore}
         response = super().revision_view(request, object_id, version_id, extra_context)
         self._settle_address(request, response, obj.pk, live_before)
+        if request.method == "POST" and response.status_code == 302 and kept:
+            self.model._default_manager.filter(pk=obj.pk).update(**kept)
         return response
 
     def recoverlist_view(self, request, extra_context=None):

@@ -6,8 +6,8 @@ public post template with a Preview banner: no discussion, no comment form, `noi
 never cached, and no cookie or session, so nothing else about the site changes for the
 person reading it.
 
-There is no revoking one link early: that needs something stored on the post which
-changes when the editor asks for a new link, and the schema has no such field.
+The token also carries the post's `share_key`; the admin's "Revoke share links" action
+gives the post a new key, so every link handed out before stops working at once.
 """
 
 import datetime
@@ -36,20 +36,21 @@ class ShareLinkExpired(signing.BadSignature):
 def share_link(post):
     """A fresh share link for `post`: (path, when it expires), good for PREVIEW_SHARE_DAYS days."""
     expires_at = timezone.now() + datetime.timedelta(days=settings.PREVIEW_SHARE_DAYS)
-    token = signing.Signer(salt=SHARE_SALT).sign_object([post.pk, int(expires_at.timestamp())])
+    payload = [post.pk, int(expires_at.timestamp()), post.share_key.hex]
+    token = signing.Signer(salt=SHARE_SALT).sign_object(payload)
     return reverse("blog:post_share", kwargs={"token": token}), expires_at.replace(microsecond=0)
 
 
 def read_share_token(token):
-    """(post id, expiry) from a share token; `ShareLinkExpired` past its time, `BadSignature` if forged."""
+    """(post id, expiry, share key) from a share token; `ShareLinkExpired` past its time, `BadSignature` if forged."""
     try:
-        post_id, expires = signing.Signer(salt=SHARE_SALT).unsign_object(token)
-    except (TypeError, ValueError) as error:  # signed by us, but not a [post id, expiry] pair
+        post_id, expires, share_key = signing.Signer(salt=SHARE_SALT).unsign_object(token)
+    except (TypeError, ValueError) as error:  # signed by us, but not a [post id, expiry, key] triple
         raise signing.BadSignature("Malformed share token.") from error
     expires_at = datetime.datetime.fromtimestamp(expires, tz=datetime.UTC)
     if timezone.now() >= expires_at:
         raise ShareLinkExpired(post_id)
-    return post_id, expires_at
+    return post_id, expires_at, share_key
 
 
 @never_cache
@@ -57,29 +58,32 @@ def read_share_token(token):
 def shared_preview(request, token):
     """A draft read through its share link; once the post is live, its public address instead."""
     try:
-        post_id, expires_at = read_share_token(token)
+        post_id, expires_at, share_key = read_share_token(token)
     except ShareLinkExpired as expired:
-        post_id, expires_at = expired.post_id, None
+        post_id, expires_at, share_key = expired.post_id, None, None
     except signing.BadSignature:
-        return _unusable(request, expired=False)
+        return _unusable(request, "invalid")
     post = (
         Post.objects.filter(pk=post_id).prefetch_related("postauthor_set__author__links", "categories", "tags").first()
     )
     if post is None:
-        return _unusable(request, expired=False)
+        return _unusable(request, "invalid")
     if post.is_public:
         # Temporary: the link may outlive a return to draft.
         return redirect(post.get_absolute_url())
     if expires_at is None:
-        return _unusable(request, expired=True)
+        return _unusable(request, "expired")
+    if share_key != post.share_key.hex:
+        return _unusable(request, "revoked")
     context = {"post": post, "object": post, "is_preview": True, "share_expires_at": expires_at}
     response = render(request, "blog/post_detail.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response
 
 
-def _unusable(request, *, expired):
-    """The page for an expired (410 Gone) or unknown (404) share link."""
-    response = render(request, "blog/share_link_unusable.html", {"expired": expired}, status=410 if expired else 404)
+def _unusable(request, reason):
+    """The page for an "expired" or "revoked" share link (410 Gone), or an "invalid" one (404)."""
+    status = 404 if reason == "invalid" else 410
+    response = render(request, "blog/share_link_unusable.html", {"reason": reason}, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -3,8 +3,10 @@ import os
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.urls import reverse
 
 from authors.roles import sync_roles
+from comments.spam import form_token
 from tests.factories import UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable there.
@@ -24,16 +26,39 @@ def _isolated(settings, tmp_path):
 
 @pytest.fixture
 def staff(db):
-    """Make a staff login in one of the groups."""
+    """Make a staff login in one of the groups: `staff(EDITORS, username="edna")`."""
     # The roles migration made the groups, but a browser test's flush may have emptied them since.
     sync_roles()
 
-    def make(group_name):
-        user = UserFactory(is_staff=True)
+    def make(group_name, **fields):
+        user = UserFactory(is_staff=True, **fields)
         user.groups.add(Group.objects.get(name=group_name))
         return user
 
     return make
+
+
+@pytest.fixture
+def send_comment(client):
+    """Post the comment form under a post as a reader's browser does, with the page's signed timestamp.
+
+    `send(post, body=…)`: `browser` is another test client, `meta` request headers and
+    environ (REMOTE_ADDR, HTTP_X_FORWARDED_FOR); other keywords are form fields.
+    """
+
+    def send(post, *, browser=None, meta=None, **fields):
+        data = {
+            "name": "Ada Reader",
+            "email": "ada@example.com",
+            "website": "",
+            "body": "A fine post.",
+            "form_token": form_token(),
+            **fields,
+        }
+        meta = {"HTTP_USER_AGENT": "TestBrowser/1.0", **(meta or {})}
+        return (browser or client).post(reverse("comments:create", args=[post.pk]), data, **meta)
+
+    return send
 
 
 @pytest.fixture(scope="session")

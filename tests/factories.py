@@ -6,6 +6,8 @@ from django.utils import timezone
 from authors.models import Author, User
 from blog.models import Category, Page, Post, PostAuthor, Tag
 
+PASSWORD = "correct horse battery staple"  # every factory user's, for tests that sign in through a form
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -14,7 +16,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(PASSWORD)
 
 
 class AuthorFactory(factory.django.DjangoModelFactory):

@@ -6,60 +6,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from authors.roles import AUTHORS, EDITORS, MODERATORS
+from authors.roles import AUTHORS, MODERATORS
 from blog.models import Category, Post, SiteSettings
-from tests.admin_forms import inline_data
+from tests.admin_forms import act, change_url, post_form
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
 CHANGELIST = reverse("admin:blog_post_changelist")
 ADD = reverse("admin:blog_post_add")
-
-
-def change_url(post):
-    return reverse("admin:blog_post_change", args=[post.pk])
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(EDITORS)
-
-
-@pytest.fixture
-def writer(staff):
-    """A login in the Authors group, with its own author profile (`writer.author`)."""
-    user = staff(AUTHORS)
-    AuthorFactory(user=user)
-    return user
-
-
-def post_form(post, **fields):
-    """What the post change form submits: the post (saved or not) with its byline, then `fields`."""
-    credits = list(post.postauthor_set.all()) if post.pk else []
-    published_at = timezone.localtime(post.published_at) if post.published_at else None
-    data = {
-        "title": post.title,
-        "slug": post.slug,
-        "dek": post.dek,
-        "body": post.body,
-        "body_format": post.body_format,
-        "featured_image_alt": post.featured_image_alt,
-        "status": post.status,
-        "published_at_0": published_at.strftime("%Y-%m-%d") if published_at else "",
-        "published_at_1": published_at.strftime("%H:%M:%S") if published_at else "",
-        "discussion": post.discussion,
-        "categories": [category.pk for category in post.categories.all()] if post.pk else [],
-        "tags": [tag.pk for tag in post.tags.all()] if post.pk else [],
-        "meta_description": post.meta_description,
-    }
-    rows = [{"id": c.pk, "post": post.pk, "author": c.author_id, "order": c.order} for c in credits]
-    data |= inline_data("postauthor_set", rows)
-    data |= inline_data("images", [])
-    return data | fields
-
-
-def act(client, action, *posts):
-    """Run a changelist action on some posts."""
-    return client.post(CHANGELIST, {"action": action, "_selected_action": [post.pk for post in posts]})
 
 
 def listed(response):

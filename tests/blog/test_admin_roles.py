@@ -13,26 +13,13 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from authors.roles import AUTHORS, EDITORS, MODERATORS
+from authors.roles import MODERATORS
 from blog.models import Post
-from tests.blog.test_admin import act, change_url, post_form
+from tests.admin_forms import act, change_url, post_form
 from tests.factories import AuthorFactory, PostFactory
 
 CHANGELIST = reverse("admin:blog_post_changelist")
 AUTOCOMPLETE = reverse("admin:autocomplete")
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(EDITORS)
-
-
-@pytest.fixture
-def writer(staff):
-    """A login in the Authors group, with its own author profile (`writer.author`)."""
-    user = staff(AUTHORS)
-    AuthorFactory(user=user)
-    return user
 
 
 @pytest.fixture

@@ -1,45 +1,20 @@
 """Images in a post body: `![alt](image:<id>)` places one of the post's own uploads as a responsive
 picture, and the admin's image inline uploads them, checks them and re-renders the body."""
 
-from io import BytesIO
-
 import pytest
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from PIL import Image
 
-from authors.roles import EDITORS
 from blog.models import Post, PostImage, SiteSettings
-from tests.admin_forms import inline_data
-from tests.blog.test_admin import post_form
+from tests.admin_forms import inline_data, post_form
 from tests.factories import PostFactory
+from tests.images import add_image, image_bytes, with_body
 
 pytestmark = pytest.mark.django_db
 
 ADD = reverse("admin:blog_post_add")
-
-
-def png(size=(1200, 800)):
-    buffer = BytesIO()
-    Image.new("RGB", size, (40, 90, 140)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def add_image(post, *, alt="Boats in a blue harbour", caption="", size=(1200, 800)):
-    """A PostImage saved as the admin would save it (renditions written), then the body re-rendered."""
-    image = PostImage(post=post, alt=alt, caption=caption)
-    image.image.save("harbour.png", ContentFile(png(size)), save=False)
-    image.save()
-    return image
-
-
-def with_body(post, body):
-    post.body = body
-    post.save()
-    return post
 
 
 def images_data(*rows):
@@ -59,10 +34,10 @@ def post_updates(queries):
 
 
 @pytest.fixture
-def editor(client, staff):
-    user = staff(EDITORS)
-    client.force_login(user)
-    return user
+def editor(client, editor):
+    """Signed in: the admin tests here all work as the editor."""
+    client.force_login(editor)
+    return editor
 
 
 # Rendering
@@ -146,7 +121,8 @@ def test_body_images_cost_the_post_page_no_queries(client):
 def test_an_image_uploaded_with_a_new_post_appears_in_its_body_on_the_first_save(client, editor):
     image_id = next_image_id()
     data = post_form(Post(title="Harbour", slug="harbour", body=f'![](image:{image_id} "The harbour")'))
-    data |= images_data({"image": SimpleUploadedFile("harbour.png", png()), "alt": "Boats", "caption": "", "order": 0})
+    photo = SimpleUploadedFile("harbour.png", image_bytes("PNG", (1200, 800)))
+    data |= images_data({"image": photo, "alt": "Boats", "caption": "", "order": 0})
 
     with CaptureQueriesContext(connection) as queries:
         response = client.post(ADD, data)
@@ -197,7 +173,8 @@ def test_the_inline_shows_each_images_thumbnail_and_markdown(client, editor):
 
 def test_an_image_without_alt_text_is_a_form_error(client, editor):
     data = post_form(Post(title="No alt", slug="no-alt"))
-    data |= images_data({"image": SimpleUploadedFile("harbour.png", png()), "alt": "", "caption": "", "order": 0})
+    photo = SimpleUploadedFile("harbour.png", image_bytes("PNG", (1200, 800)))
+    data |= images_data({"image": photo, "alt": "", "caption": "", "order": 0})
 
     response = client.post(ADD, data)
 

@@ -7,30 +7,14 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from authors.roles import AUTHORS, EDITORS, MODERATORS
+from authors.roles import MODERATORS
 from blog.models import Post
+from tests.admin_forms import change_url
 from tests.factories import AuthorFactory, PostFactory, make_comment
 
 INDEX = reverse("admin:index")
 CHANGELIST = reverse("admin:blog_post_changelist")
 NOW = datetime.datetime(2030, 6, 1, 12, 0, tzinfo=datetime.UTC)
-
-
-def change_url(post):
-    return reverse("admin:blog_post_change", args=[post.pk])
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(EDITORS)
-
-
-@pytest.fixture
-def writer(staff):
-    """A login in the Authors group, with its own author profile (`writer.author`)."""
-    user = staff(AUTHORS)
-    AuthorFactory(user=user)
-    return user
 
 
 @pytest.fixture

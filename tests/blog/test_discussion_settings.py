@@ -11,8 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from authors.roles import EDITORS, MODERATORS
 from blog.models import Post, SiteSettings
 from comments.models import Comment
-from tests.blog.test_admin import post_form
-from tests.comments.conftest import send_comment  # noqa: F401 (a fixture: posts through the real form)
+from tests.admin_forms import post_form
 from tests.factories import AuthorFactory, PostFactory, UserFactory, make_comment
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +45,7 @@ def is_open_at(client, post, moment):
 # Held for moderation
 
 
-def test_a_readers_comment_on_a_moderated_post_is_held_with_its_reason(client, send_comment):  # noqa: F811
+def test_a_readers_comment_on_a_moderated_post_is_held_with_its_reason(client, send_comment):
     post = PostFactory(discussion=Discussion.MODERATED)
     trusted_reader()
 
@@ -63,7 +62,7 @@ def test_a_readers_comment_on_a_moderated_post_is_held_with_its_reason(client, s
     assertNotContains(Client().get(post.get_absolute_url()), "Held for the moderators.")
 
 
-def test_moderators_see_why_the_comment_waits(client, staff, send_comment):  # noqa: F811
+def test_moderators_see_why_the_comment_waits(client, staff, send_comment):
     post = PostFactory(discussion=Discussion.MODERATED)
     trusted_reader()
     send_comment(post, body="Waiting.", browser=Client())
@@ -73,7 +72,7 @@ def test_moderators_see_why_the_comment_waits(client, staff, send_comment):  # n
     assertContains(client.get(post.get_absolute_url()), "Pending moderation: Every comment on this post is held")
 
 
-def test_the_other_rules_still_apply_on_a_moderated_post(send_comment):  # noqa: F811
+def test_the_other_rules_still_apply_on_a_moderated_post(send_comment):
     post = PostFactory(discussion=Discussion.MODERATED)
 
     send_comment(post, body="A newcomer.", email="new@example.com")
@@ -102,7 +101,7 @@ def test_moderators_and_the_posts_author_are_not_held(client, staff, who):
     assert (comment.status, comment.hold_reasons) == (Comment.Status.APPROVED, [])
 
 
-def test_other_posts_are_not_held(send_comment):  # noqa: F811
+def test_other_posts_are_not_held(send_comment):
     trusted_reader()
 
     send_comment(PostFactory(discussion=Discussion.OPEN), body="Straight through.")
@@ -121,7 +120,7 @@ def test_the_form_says_comments_on_a_moderated_post_are_reviewed(client):
 # Open, closed and closing by time
 
 
-def test_closed_after_n_days_closes_at_exactly_that_moment(client, send_comment):  # noqa: F811
+def test_closed_after_n_days_closes_at_exactly_that_moment(client, send_comment):
     post = PostFactory(published_at=PUBLISHED, discussion=Discussion.CLOSE_AFTER, discussion_close_after_days=3)
     closes = PUBLISHED + datetime.timedelta(days=3)
     trusted_reader()
@@ -166,7 +165,7 @@ def test_open_and_moderated_override_the_sites_auto_close(client, discussion):
     assert is_open_at(client, post, PUBLISHED + datetime.timedelta(days=400))
 
 
-def test_closed_is_closed_from_the_start(client, send_comment):  # noqa: F811
+def test_closed_is_closed_from_the_start(client, send_comment):
     site_closes_after(0)
     post = PostFactory(published_at=PUBLISHED, discussion=Discussion.CLOSED)
 

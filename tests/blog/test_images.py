@@ -14,16 +14,11 @@ from PIL import ExifTags, Image
 from authors.models import Author
 from blog.images import RENDITION_WIDTHS, rendition_name, srcset
 from tests.factories import AuthorFactory
+from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 
 AuthorForm = forms.modelform_factory(Author, fields=["name", "slug", "avatar"])
-
-
-def image_bytes(image_format="PNG", size=(40, 30), mode="RGB", color="red", **options):
-    buffer = BytesIO()
-    Image.new(mode, size, color).save(buffer, image_format, **options)
-    return buffer.getvalue()
 
 
 def submit(name, content):

@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from authors.roles import AUTHORS, EDITORS, MODERATORS
+from authors.roles import MODERATORS
 from blog.models import WORDS_PER_MINUTE, Post
-from tests.blog.test_body_images import add_image, with_body
-from tests.factories import AuthorFactory, PostFactory
+from tests.factories import PostFactory
+from tests.images import add_image, with_body
 
 pytestmark = pytest.mark.django_db
 
@@ -16,18 +16,10 @@ BODY = "# A title\n\nSome *Markdown*.[^1]\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n
 
 
 @pytest.fixture
-def editor(client, staff):
-    user = staff(EDITORS)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def writer(staff):
-    """A login in the Authors group with its own author profile."""
-    user = staff(AUTHORS)
-    AuthorFactory(user=user)
-    return user
+def editor(client, editor):
+    """Signed in: most tests here preview as the editor."""
+    client.force_login(editor)
+    return editor
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):

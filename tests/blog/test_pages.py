@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from authors.roles import AUTHORS, EDITORS, MODERATORS
+from authors.roles import AUTHORS, MODERATORS
 from blog.context_processors import layout
 from blog.models import Page, SiteSettings
-from tests.admin_forms import inline_data
+from tests.admin_forms import inline_data, page_form
 from tests.factories import PageFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +27,6 @@ PAGE_QUERIES = 1  # the page; the settings and the menu come from the cache
 HOME_QUERIES = 4  # as in tests/blog/test_views.py: count, posts, byline credits with authors, categories
 NAV_LINK = re.compile(r'<a href="([^"]*)"( aria-current="page")?>([^<]*)</a>')
 SITEMAP_LOC = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(EDITORS)
 
 
 def header_menu(response):
@@ -47,22 +42,6 @@ def footer_links(response):
     return [
         (label, url) for url, _current, label in NAV_LINK.findall(html[html.index('<footer class="site-footer">') :])
     ]
-
-
-def page_form(page=None, **fields):
-    """What the page add or change form submits: `page`'s fields (or a new page's), then `fields`."""
-    page = page or Page(title="About us", slug="about", body="Who we are.", status=Page.Status.PUBLISHED)
-    data = {
-        "title": page.title,
-        "slug": page.slug,
-        "body": page.body,
-        "status": page.status,
-        "in_menu": "on" if page.in_menu else "",
-        "menu_title": page.menu_title,
-        "menu_order": page.menu_order,
-        "meta_description": page.meta_description,
-    }
-    return {key: value for key, value in (data | fields).items() if value != ""}
 
 
 def menu_rows(pages):

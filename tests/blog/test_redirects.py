@@ -12,16 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from authors.roles import AUTHORS, EDITORS
+from authors.roles import AUTHORS
 from blog.models import Page, Post
-from tests.blog.test_admin import act, post_form
-from tests.blog.test_revisions import page_form
+from tests.admin_forms import act, page_form, post_form
 from tests.factories import PageFactory, PostFactory
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(EDITORS)
 
 
 def edit(client, post, **fields):

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
-from authors.roles import AUTHORS, EDITORS, MODERATORS
+from authors.roles import AUTHORS, MODERATORS
 from blog.models import Post
-from tests.blog.test_admin import change_url, post_form
+from tests.admin_forms import change_url, post_form
 from tests.factories import AuthorFactory, PostFactory, UserFactory
 
 ADD = reverse("admin:blog_post_add")
@@ -18,19 +18,6 @@ ADD = reverse("admin:blog_post_add")
 
 def return_url(post):
     return reverse("admin:blog_post_return", args=[post.pk])
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(EDITORS)
-
-
-@pytest.fixture
-def writer(staff):
-    """A login in the Authors group, with its own author profile (`writer.author`)."""
-    user = staff(AUTHORS)
-    AuthorFactory(user=user, name="Ada Writer")
-    return user
 
 
 @pytest.fixture

@@ -2,32 +2,16 @@
 
 import re
 
-import pytest
 from django.contrib.redirects.models import Redirect
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from reversion.models import Version
 
-from authors.roles import AUTHORS, EDITORS
 from blog.models import Post
-from tests.admin_forms import inline_data
-from tests.blog.test_admin import act, post_form
+from tests.admin_forms import act, inline_data, page_form, post_form
 from tests.factories import AuthorFactory, CategoryFactory, PageFactory, PostFactory, TagFactory
 from tests.inert_html import Inspector
-
-
-@pytest.fixture
-def editor(staff):
-    return staff(EDITORS)
-
-
-@pytest.fixture
-def writer(staff):
-    """A login in the Authors group, with its own author profile (`writer.author`)."""
-    user = staff(AUTHORS)
-    AuthorFactory(user=user)
-    return user
 
 
 def admin_url(name, *args):
@@ -44,6 +28,13 @@ def edit(client, post, **fields):
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
     post.refresh_from_db()
     return response
+
+
+def two_versions(client, post, **fields):
+    """Save the post's change form as it is, then with `fields` changed: its (newer, older) versions."""
+    edit(client, post)
+    edit(client, post, **fields)
+    return versions(post)[:2]
 
 
 def compare(client, post, older, newer):
@@ -158,9 +149,8 @@ def test_the_history_page_costs_the_same_however_many_revisions(client, editor):
 def test_the_compare_view_shows_a_readable_escaped_diff_of_the_body(client, editor):
     post = PostFactory(body="A first paragraph.\n\nA second paragraph.")
     client.force_login(editor)
-    edit(client, post)
-    edit(client, post, body="A first paragraph.\n\n<script>alert('x')</script> and a new second paragraph.")
-    newer, older = versions(post)[:2]
+    rewritten = "A first paragraph.\n\n<script>alert('x')</script> and a new second paragraph."
+    newer, older = two_versions(client, post, body=rewritten)
 
     response = compare(client, post, older, newer)
 
@@ -337,20 +327,6 @@ def test_recover_only_takes_deleted_objects_of_its_own_model(client, editor):
 # Pages
 
 
-def page_form(page, **fields):
-    data = {
-        "title": page.title,
-        "slug": page.slug,
-        "body": page.body,
-        "status": page.status,
-        "in_menu": "on" if page.in_menu else "",
-        "menu_title": page.menu_title,
-        "menu_order": page.menu_order,
-        "meta_description": page.meta_description,
-    }
-    return {key: value for key, value in (data | fields).items() if value != ""}
-
-
 def test_pages_keep_revisions_and_restore(client, editor):
     page = PageFactory(title="About", slug="about", body="Who *we* are.")
     client.force_login(editor)
@@ -407,9 +383,7 @@ def test_the_revision_pages_need_no_inline_script_or_style(client, editor):
     """The Content-Security-Policy allows none: the package's own templates are overridden where they had one."""
     post = PostFactory(body="First.")
     client.force_login(editor)
-    edit(client, post)
-    edit(client, post, body="Second.")
-    newer, older = versions(post)[:2]
+    newer, older = two_versions(client, post, body="Second.")
     client.post(admin_url("delete", PostFactory().pk), {"post": "yes"})
 
     pages = {
@@ -433,9 +407,7 @@ def test_the_revision_pages_need_no_inline_script_or_style(client, editor):
 def test_a_revision_the_models_have_outgrown_falls_back_to_a_raw_diff_without_inline_style(client, editor):
     post = PostFactory(body="<b>bold</b> text")
     client.force_login(editor)
-    edit(client, post)
-    edit(client, post, body="<b>bolder</b> text")
-    newer, older = versions(post)[:2]
+    newer, older = two_versions(client, post, body="<b>bolder</b> text")
     # As after a migration changed a field's type: the old version cannot be loaded as a Post any more.
     data = re.sub(r'"published_at": "[^"]*"', '"published_at": "last spring"', older.serialized_data)
     Version.objects.filter(pk=older.pk).update(serialized_data=data)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from authors.roles import EDITORS
 from blog.models import Post
-from tests.blog.test_admin import post_form
+from tests.admin_forms import post_form
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory, make_comment
 
 pytestmark = pytest.mark.django_db

@@ -9,12 +9,14 @@ import time_machine
 from django.core import signing
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+from reversion.models import Version
 
 from authors.roles import AUTHORS, EDITORS
 from blog.context_processors import layout
 from blog.models import Post
 from blog.sharing import SHARE_SALT, share_link
 from comments.spam import form_token
+from tests.admin_forms import act, change_url, post_form
 from tests.factories import AuthorFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,7 +212,7 @@ def test_the_post_form_shows_the_share_link_and_its_expiry(client, staff, draft)
         response = change_form(client, draft)
 
     assertContains(response, f'<a href="/preview/{draft.pk}/" target="_blank" rel="noopener">Preview</a>', html=True)
-    assertContains(response, "Share link, for someone without a login (works until March 9, 2026, noon)")
+    assertContains(response, "Share link, for someone without a login (works until March 9, 2026, noon, or until")
     url = link_in(response)
     client.logout()
     with time_machine.travel(NOON + datetime.timedelta(days=1), tick=False):
@@ -226,6 +228,56 @@ def test_an_author_gets_a_share_link_for_their_own_draft(client, staff):
 
     client.logout()
     assert client.get(url).status_code == 200
+
+
+def test_revoking_share_links_withdraws_every_link_given_so_far(client, staff, draft):
+    given = shared_url(draft)
+    assert client.get(given).status_code == 200
+    client.force_login(staff(EDITORS))
+
+    act(client, "revoke_share_links", draft)
+
+    client.logout()
+    response = client.get(given)
+    assert response.status_code == 410
+    assertContains(response, "This preview link has been withdrawn", status_code=410)
+    draft.refresh_from_db()
+    assert client.get(shared_url(draft)).status_code == 200  # a new link works
+
+
+def test_an_author_cannot_revoke_the_links_of_someone_elses_draft(client, staff, draft):
+    given = shared_url(draft)
+    author = staff(AUTHORS)
+    AuthorFactory(user=author)
+    client.force_login(author)
+
+    act(client, "revoke_share_links", draft)
+
+    client.logout()
+    assert client.get(given).status_code == 200
+
+
+def test_restoring_a_revision_keeps_the_share_key_and_the_comment_count(client, staff, draft):
+    client.force_login(staff(EDITORS))
+    client.post(change_url(draft), post_form(draft, title="First"))
+    first = Version.objects.get_for_object(draft).get()
+    client.post(change_url(draft), post_form(draft, title="Second"))
+    act(client, "revoke_share_links", draft)
+    Post.objects.filter(pk=draft.pk).update(comment_count=7)  # as the comments app keeps it
+    draft.refresh_from_db()
+    link = shared_url(draft)
+
+    restored = Post.objects.get(pk=draft.pk)
+    restored.title = "First"
+    response = client.post(
+        reverse("admin:blog_post_revision", args=[draft.pk, first.pk]), post_form(restored, title="First")
+    )
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.title, draft.comment_count) == ("First", 7)
+    client.logout()
+    assert client.get(link).status_code == 200  # the revoked key did not come back
 
 
 def test_a_live_post_has_no_share_link(client, staff):

@@ -7,8 +7,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from blog.images import rendition_name
-from tests.blog.test_images import image_bytes
 from tests.factories import PostFactory
+from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 

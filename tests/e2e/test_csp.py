@@ -1,25 +1,12 @@
 """The site and its admin work in Chromium under the Content-Security-Policy, with nothing refused."""
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from authors.roles import EDITORS, sync_roles
 from blog.models import Category
-from tests.factories import AuthorFactory, PostFactory, UserFactory, make_comment
+from tests.factories import PostFactory, make_comment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def violations(page):
-    """What Chromium refused under the policy (its console says so), and script errors on `page`."""
-    seen = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and seen.append(message.text))
-    page.on("pageerror", lambda error: seen.append(str(error)))
-    return seen
 
 
 def test_the_post_page_and_its_scripts_work_under_the_policy(live_server, page, violations):
@@ -40,17 +27,10 @@ def test_the_post_page_and_its_scripts_work_under_the_policy(live_server, page, 
     assert violations == []
 
 
-def test_the_admin_works_under_the_policy(live_server, page, violations):
-    sync_roles()  # a previous browser test's flush empties the groups
-    editor = UserFactory(username="edna", is_staff=True)
-    editor.groups.add(Group.objects.get(name=EDITORS))
-    AuthorFactory(name="Edna Editor", user=editor)
+def test_the_admin_works_under_the_policy(live_server, page, violations, editor, log_in):
     Category.objects.create(name="Harbours", slug="harbours")
 
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/blog/post/add/")
-    page.get_by_label("Username").fill("edna")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, next_url="/admin/blog/post/add/")
 
     # Prepopulated slug and autocomplete (select2) are script-driven.
     page.get_by_label("Title:").press_sequentially("Harbour Lights")

@@ -6,27 +6,14 @@ import re
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from authors.roles import EDITORS, sync_roles
 from blog.models import Post
-from tests.factories import AuthorFactory, UserFactory
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def editor():
-    sync_roles()  # a previous browser test's flush empties the groups
-    user = UserFactory(username="edna", is_staff=True)
-    user.groups.add(Group.objects.get(name=EDITORS))
-    AuthorFactory(name="Edna Editor", slug="edna-editor", user=user)
-    return user
 
 
 @pytest.fixture

@@ -7,28 +7,15 @@ import re
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
-from authors.roles import EDITORS, sync_roles
 from blog.models import Post, PostImage
-from tests.factories import AuthorFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
 TITLE = "Gulls at the Quay"
-
-
-@pytest.fixture
-def editor():
-    sync_roles()  # a previous browser test's flush empties the groups
-    user = UserFactory(username="edna", is_staff=True)
-    user.groups.add(Group.objects.get(name=EDITORS))
-    AuthorFactory(name="Edna Editor", slug="edna-editor", user=user)
-    return user
 
 
 def picture(tmp_path, name, colour):
@@ -37,21 +24,13 @@ def picture(tmp_path, name, colour):
     return path
 
 
-def log_in(page, live_server):
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill("edna")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}/admin/")
-
-
 def save_and_continue(page):
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("successfully")
 
 
-def test_an_editor_writes_previews_shares_and_schedules_a_post(live_server, page, browser, editor, tmp_path):
-    log_in(page, live_server)
+def test_an_editor_writes_previews_shares_and_schedules_a_post(live_server, page, browser, editor, log_in, tmp_path):
+    log_in(page)
 
     # Write: title, Markdown body, a featured image and a picture for the body, each with alt text.
     page.goto(f"{live_server.url}/admin/blog/post/add/")

@@ -4,12 +4,9 @@ rendered as the public page will render it, with the word count and reading time
 import pytest
 from playwright.sync_api import expect
 
-from authors.roles import EDITORS
 from blog.models import Post
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
 
 
 def word_count(body):
@@ -19,26 +16,14 @@ def word_count(body):
     return post.word_count
 
 
-@pytest.fixture
-def editor(staff):
-    user = staff(EDITORS)
-    user.username = "edna"
-    user.save()
-    return user
-
-
-def test_the_preview_follows_the_body_as_an_editor_types(live_server, page, editor):
+def test_the_preview_follows_the_body_as_an_editor_types(page, editor, log_in):
     problems = []  # CSP violations and preview requests that failed
     page.on("console", lambda message: "Content Security Policy" in message.text and problems.append(message.text))
     page.on(
         "response",
         lambda response: "markdown-preview" in response.url and not response.ok and problems.append(response),
     )
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/blog/post/add/")
-    page.get_by_label("Username").fill("edna")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}/admin/blog/post/add/")
+    log_in(page, next_url="/admin/blog/post/add/")
 
     preview = page.get_by_role("region", name="Preview")
     expect(preview).to_be_visible()

@@ -7,19 +7,14 @@ from playwright.sync_api import expect
 
 from authors.roles import MODERATORS
 from comments.models import Comment, CommentReport
-from tests.factories import PostFactory, make_comment
+from tests.factories import PASSWORD, PostFactory, make_comment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
 def moderator(staff):
-    user = staff(MODERATORS)
-    user.username, user.first_name, user.last_name = "mona", "Mona", "Moderator"
-    user.save()
-    return user
+    return staff(MODERATORS, username="mona", first_name="Mona", last_name="Moderator")
 
 
 def test_a_moderator_approves_and_answers_a_readers_comment_from_the_post_page(live_server, page, moderator):

@@ -3,48 +3,38 @@ dashboard and returns it with a note, and the Author reads the note by email, on
 dashboard and at the top of the post."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from playwright.sync_api import expect
 
-from authors.roles import AUTHORS, EDITORS, sync_roles
+from authors.roles import AUTHORS
 from blog.models import Post
-from tests.factories import AuthorFactory, PostFactory, UserFactory
+from tests.factories import AuthorFactory, PostFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
 
-
-def login(browser, live_server, username):
-    """A page signed in to the admin as `username`, in a browser context of its own."""
+def at_the_desk(browser, log_in, username):
+    """A page signed in to the admin as `username`, in a browser context of its own, on the dashboard."""
     page = browser.new_context().new_page()
-    page.goto(f"{live_server.url}/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, username)
     expect(page.locator("#editorial-desk")).to_be_visible()
     return page
 
 
-def test_an_editor_returns_a_submitted_post_with_a_note(live_server, browser):
-    sync_roles()  # a previous browser test's flush empties the groups
-    writer = UserFactory(username="ada", email="ada@example.com", is_staff=True)
-    writer.groups.add(Group.objects.get(name=AUTHORS))
-    editor = UserFactory(username="edna", is_staff=True)
-    editor.groups.add(Group.objects.get(name=EDITORS))
+def test_an_editor_returns_a_submitted_post_with_a_note(live_server, browser, staff, editor, log_in):
+    writer = staff(AUTHORS, username="ada", email="ada@example.com")
     post = PostFactory(
         title="Harbour Lights", authors=[AuthorFactory(user=writer)], status=Post.Status.DRAFT, published_at=None
     )
 
     # The Author submits the draft from its page.
-    author_page = login(browser, live_server, "ada")
+    author_page = at_the_desk(browser, log_in, "ada")
     author_page.locator("#desk-draft").get_by_role("link", name="Harbour Lights").click()
     author_page.get_by_role("button", name="Submit for review").click()
     expect(author_page.locator(".messagelist")).to_contain_text("Submitted for review")
 
     # The Editor finds it on the dashboard and returns it with a note.
-    editor_page = login(browser, live_server, "edna")
+    editor_page = at_the_desk(browser, log_in, "edna")
     pending = editor_page.locator("#desk-pending")
     expect(pending).to_contain_text("Pending review (1)")
     pending.get_by_role("link", name="Harbour Lights").click()

@@ -3,38 +3,19 @@
 import os
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from authors.roles import EDITORS, sync_roles
 from blog.models import Post
-from tests.factories import AuthorFactory, PostFactory, UserFactory
+from tests.factories import PostFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
 
-
-@pytest.fixture
-def violations(page):
-    """What Chromium refused under the policy (its console says so), and script errors on `page`."""
-    seen = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and seen.append(message.text))
-    page.on("pageerror", lambda error: seen.append(str(error)))
-    return seen
-
-
-def test_an_editor_compares_and_restores_a_revision(live_server, page, violations):
-    sync_roles()  # a previous browser test's flush empties the groups
-    editor = UserFactory(username="edna", is_staff=True)
-    editor.groups.add(Group.objects.get(name=EDITORS))
-    post = PostFactory(title="Harbour Lights", body="The boats come in at dusk.", authors=[AuthorFactory(user=editor)])
+def test_an_editor_compares_and_restores_a_revision(live_server, page, violations, editor, log_in):
+    post = PostFactory(title="Harbour Lights", body="The boats come in at dusk.", authors=[editor.author])
     change = f"{live_server.url}/admin/blog/post/{post.pk}/change/"
 
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/blog/post/{post.pk}/change/")
-    page.get_by_label("Username").fill("edna")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, next_url=f"/admin/blog/post/{post.pk}/change/")
     page.get_by_role("button", name="Save and continue editing").click()
     page.get_by_label("Body:").fill("The boats come in at dawn. <script>alert('x')</script>")
     page.get_by_role("button", name="Save and continue editing").click()
