@@ -107,7 +107,7 @@ class PostAdmin(VersionedAdmin):
     fieldsets = [
         (_("Content"), {"fields": ["title", "slug", "dek", "body", "body_format"]}),
         (_("Featured image"), {"fields": ["featured_image", "featured_image_alt"]}),
-        (_("Publishing"), {"fields": ["status", "published_at", "review_note", "preview_link"]}),
+        (_("Publishing"), {"fields": ["status", "published_at", "sticky", "review_note", "preview_link"]}),
         (_("Discussion"), {"fields": ["discussion", "discussion_close_after_days"]}),
         (_("Metadata"), {"fields": ["categories", "tags", "meta_description"]}),
     ]

@@ -304,6 +304,9 @@ class Post(models.Model):
     meta_description = models.CharField(
         _("meta description"), max_length=300, blank=True, help_text=_("For search engines; the dek is used if empty.")
     )
+    sticky = models.BooleanField(
+        _("pinned to the top of the home page"), default=False, help_text=_("Like WordPress's sticky posts.")
+    )
     # Kept by the comments app: approved comments only, for list pages.
     comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
     search_vector = models.GeneratedField(
@@ -469,6 +472,42 @@ class PostAuthor(models.Model):
 
     def __str__(self):
         return str(self.author)
+
+
+class ImportedItem(models.Model):
+    """What an import made of one item of a source site: how a second run knows it is there already.
+
+    `source` names the site (WordPress's base_site_url, or "disqus:<forum>"); `kind` and
+    `source_id` the item there (a WordPress ID, a term slug, an author login…); `object_id`
+    the row it became here (a Post, Page, Comment, Author, Category, Tag or PostImage).
+    """
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", _("author")
+        CATEGORY = "category", _("category")
+        TAG = "tag", _("tag")
+        POST = "post", _("post")
+        PAGE = "page", _("page")
+        ATTACHMENT = "attachment", _("attachment")
+        COMMENT = "comment", _("comment")
+        THREAD = "thread", _("thread")
+
+    source = models.CharField(_("source"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    source_id = models.CharField(_("ID at the source"), max_length=200)
+    object_id = models.PositiveBigIntegerField(_("ID here"))
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("imported item")
+        verbose_name_plural = _("imported items")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "kind", "source_id"], name="imported_item_once"),
+        ]
+        indexes = [models.Index(fields=["kind", "object_id"], name="imported_item_object_idx")]
+
+    def __str__(self):
+        return f"{self.source} {self.kind} {self.source_id} → {self.object_id}"
 
 
 class PostImage(models.Model):

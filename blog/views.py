@@ -22,7 +22,8 @@ class PostListView(ListView):
     paginate_by = POSTS_PER_PAGE
 
     def get_queryset(self):
-        return Post.objects.published().with_bylines()
+        # Pinned (sticky) posts first, as WordPress shows them.
+        return Post.objects.published().with_bylines().order_by("-sticky", "-published_at", "-pk")
 
 
 class DiscussionMixin:
