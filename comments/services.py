@@ -159,19 +159,20 @@ def build_trees(post, forest):
         lock_new_root()
         next_tree_id = (Comment.objects.order_by("-tree_id").values_list("tree_id", flat=True).first() or 0) + 1
         for offset, root in enumerate(forest):
-            tree_id = next_tree_id + offset
-            rows = []
-            _number(root, tree_id=tree_id, level=0, left=1, rows=rows)
-            for comment in rows:
-                comment.post = post
-                comment.body_html = comment.body_html or render_comment(comment.body)
-            # Parents are inserted before their children, so each child can point at a saved parent.
-            for level in sorted({comment.level for comment in rows}):
-                batch = [comment for comment in rows if comment.level == level]
-                for comment in batch:
-                    comment.parent_id = comment.parent.pk if comment.parent else None
-                Comment.objects.bulk_create(batch)
-            created.extend(rows)
+            _number(root, tree_id=next_tree_id + offset, level=0, left=1, rows=created)
+        for comment in created:
+            comment.post = post
+            comment.body_html = comment.body_html or render_comment(comment.body)
+        # One insert per level across every tree: parents are saved before their children,
+        # so each child can point at a saved parent.
+        by_level = {}
+        for comment in created:
+            by_level.setdefault(comment.level, []).append(comment)
+        for level in sorted(by_level):
+            batch = by_level[level]
+            for comment in batch:
+                comment.parent_id = comment.parent.pk if comment.parent else None
+            Comment.objects.bulk_create(batch, batch_size=2000)
         new_tree_ids = list(range(next_tree_id, next_tree_id + len(forest)))
         errors = tree_errors(Comment.objects.filter(tree_id__in=new_tree_ids))
         if errors:
