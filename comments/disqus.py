@@ -30,6 +30,7 @@ from django.urls import Resolver404, resolve
 from lxml import etree
 
 from blog.models import ImportedItem, Post
+from blog.wordpress.wxr import parse_export
 from comments.markup import sanitize_comment_html
 from comments.models import Comment
 from comments.services import ANONYMOUS, build_trees, comment_create, lock_forest
@@ -94,17 +95,7 @@ def read_disqus(path):
     record with a bad date, flag or missing id.
     """
     try:
-        parser = etree.iterparse(
-            str(path),
-            events=("end",),
-            tag=RECORD_TAGS,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        parser = parse_export(path, tag=RECORD_TAGS, error=DisqusError)
         checked = False
         for _event, element in parser:
             if not checked:
@@ -129,8 +120,6 @@ def read_disqus(path):
 
 def _check_document(tree):
     root = tree.getroot()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise DisqusError("the file declares a DOCTYPE; entities and DTDs are refused", root.sourceline)
     if root.tag != f"{DSQ}disqus":
         raise DisqusError(f"not a Disqus export: the root element is <{root.tag}>", root.sourceline)
 
@@ -501,9 +490,8 @@ def _reply(post, parent, comment_id, comments, children, report):
         email=draft.email,
         ip_address=draft.ip_address,
         created_at=draft.created_at,
+        body_html=draft.body_html,  # Disqus's HTML, sanitised, not a reader's Markdown
     )
-    # comment_create renders a reader's text (HTML escaped); this text is Disqus's HTML, sanitised.
-    Comment.objects.filter(pk=comment.pk).update(body_html=draft.body_html)
     report.replies_to_earlier += 1
     report.attached_beside += comment.in_reply_to_id is not None
     comments[comment_id] = comment  # so its ImportedItem row finds it

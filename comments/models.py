@@ -110,8 +110,10 @@ class Comment(MPTTModel):
     def __str__(self):
         return f"{self.name}: {self.body[:60]}"
 
-    def save(self, *args, **kwargs):
-        self.body_html = render_comment(self.body)
+    def save(self, *args, render=True, **kwargs):
+        """Save, rendering `body` (a reader's Markdown) unless `render=False` (imported HTML, already sanitised)."""
+        if render:
+            self.body_html = render_comment(self.body)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

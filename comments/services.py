@@ -73,8 +73,12 @@ def comment_create(
     ip_address=None,
     user_agent="",
     created_at=None,
+    body_html=None,
 ):
     """Create one comment with the `status` its caller decided, under the tree locks.
+
+    `body_html` is for imports: HTML already converted and sanitised; otherwise `body` is
+    rendered as a reader's Markdown.
 
     A reply to a comment at the maximum depth attaches beside it (to its parent) and
     records whom it answers in `in_reply_to`, as WordPress does.
@@ -112,7 +116,9 @@ def comment_create(
                 while parent.level >= max_level:
                     parent = parent.parent
         comment.parent = parent
-        comment.save()
+        if body_html is not None:
+            comment.body_html = body_html
+        comment.save(render=body_html is None)
         if status == Comment.Status.APPROVED:
             refresh_comment_count(post.pk)
     return comment

@@ -642,9 +642,8 @@ class _Import:
             website=new.website,
             ip_address=new.ip_address,
             created_at=new.created_at,
+            body_html=new.body_html,  # WordPress's HTML, converted like the rest, not a reader's Markdown
         )
-        # Its text is WordPress's HTML, converted like the rest, not a reader's Markdown.
-        Comment.objects.filter(pk=comment.pk).update(body_html=new.body_html)
         comment.wxr = new.wxr
         self.report.replies_to_earlier += 1
         if self.report.replies_to_earlier == 1:

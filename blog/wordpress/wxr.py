@@ -146,7 +146,7 @@ NO_DATE = "0000-00-00 00:00:00"  # WordPress's "no date" (a draft has no GMT dat
 EVENT_TAGS = ("item", "{*}author", "{*}category", "{*}tag", "{*}term", "title", "link", "description", "language")
 EVENT_TAGS += ("{*}wxr_version", "{*}base_site_url", "{*}base_blog_url")
 SITE_FIELDS = {"title", "link", "description", "language", "wp:wxr_version", "wp:base_site_url", "wp:base_blog_url"}
-DTD_REASON = "the file declares entities (a DTD); WordPress exports never do"
+DTD_REASON = "the file declares entities (a DTD); WordPress and Disqus exports never do"
 # A DOCTYPE can only come before the root element, after the XML declaration and comments.
 PROLOG_LIMIT = 1 << 16
 PROLOG_PART = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
@@ -161,19 +161,17 @@ def read_wxr(path):
     with the line, for anything that is not a readable WXR 1.0–1.2 file: malformed or
     truncated XML, a DTD, a wrong namespace or version, a bad date or ID.
     """
-    _refuse_declarations(path)
     try:
-        yield from _records(_parse(path, tag=EVENT_TAGS))
+        yield from _records(parse_export(path, tag=EVENT_TAGS))
     except etree.XMLSyntaxError as error:
         raise _syntax_error(error) from None
 
 
 def count_items(path):
     """How many <item>s the file holds, for progress; parsed as safely as `read_wxr`, without building records."""
-    _refuse_declarations(path)
     count = 0
     try:
-        for _event, element in _parse(path, tag="item"):
+        for _event, element in parse_export(path, tag="item"):
             count += 1
             _forget(element)
     except etree.XMLSyntaxError as error:
@@ -181,8 +179,14 @@ def count_items(path):
     return count
 
 
-def _parse(path, **options):
-    # No entity expansion, no DTD, no network, and lxml's default limits on text size and depth.
+def parse_export(path, *, error=WxrError, **options):
+    """lxml's iterparse over an export file someone else made (WordPress's, Disqus's), safely.
+
+    A DOCTYPE or entity declaration is refused with `error(reason, line)` before lxml
+    reads anything; then no entity expansion, no DTD, no network, and lxml's default
+    limits on text size and depth.
+    """
+    _refuse_declarations(path, error)
     return etree.iterparse(
         str(path),
         events=("end",),
@@ -201,20 +205,20 @@ def _syntax_error(error):
     return WxrError(f"the XML is malformed or cut short ({reason})", error.lineno or None)
 
 
-def _refuse_declarations(path):
+def _refuse_declarations(path, error):
     """Refuse a DOCTYPE before lxml reads it, so an entity bomb is never even declared to the parser."""
     try:
         with open(path, "rb") as file:
             head = file.read(PROLOG_LIMIT)
-    except OSError as error:
-        raise WxrError(f"cannot read {path}: {error.strerror}") from None
+    except OSError as failure:
+        raise error(f"cannot read {path}: {failure.strerror}") from None
     if not head.strip():
-        raise WxrError("the file is empty")
+        raise error("the file is empty")
     position = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
     while match := PROLOG_PART.match(head, position):
         position = match.end()
     if head.startswith((b"<!DOCTYPE", b"<!ENTITY"), position):
-        raise WxrError(DTD_REASON, head.count(b"\n", 0, position) + 1)
+        raise error(DTD_REASON, head.count(b"\n", 0, position) + 1)
 
 
 def _forget(element):

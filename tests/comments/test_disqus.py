@@ -235,7 +235,7 @@ def test_truncated_xml_reports_its_line_and_changes_nothing(posts):
 def test_an_entity_bomb_is_refused_unexpanded(posts):
     started = time.monotonic()
 
-    with pytest.raises(CommandError, match=r"^line \d+: the file declares a DOCTYPE; entities and DTDs are refused"):
+    with pytest.raises(CommandError, match=r"^line \d+: the file declares entities \(a DTD\)"):
         run(FILES / "disqus_entity_bomb.xml")
 
     assert time.monotonic() - started < 5

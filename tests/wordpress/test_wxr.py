@@ -366,7 +366,7 @@ def test_an_entity_bomb_is_refused_before_parsing():
     error = error_from(FILES / "reader_bomb.xml")
     assert time.perf_counter() - started < 1
     assert error.line == 2
-    assert error.reason == "the file declares entities (a DTD); WordPress exports never do"
+    assert error.reason == "the file declares entities (a DTD); WordPress and Disqus exports never do"
     with pytest.raises(WxrError, match="declares entities"):
         count_items(FILES / "reader_bomb.xml")
 
