@@ -52,6 +52,7 @@ URL = re.compile(r"^https?://[^\s<>\"]+$")
 MEDIA = re.compile(r"<(?:audio|video|source|iframe|embed)\b[^>]*?\ssrc=(?:\"([^\"]*)\"|'([^']*)')[^>]*>", re.IGNORECASE)
 # Two private-use characters stand in for brackets inside tags while shortcodes are found.
 HIDE_BRACKETS = str.maketrans("[]", "\ue000\ue001")
+TOP_HEADING = re.compile(r"<(/?)h1\b", re.IGNORECASE)
 SHOW_BRACKETS = str.maketrans("\ue000\ue001", "[]")
 
 
@@ -71,6 +72,8 @@ def render_wordpress(text):
     text = _outside_code(text, lambda part: _media_links(_shortcodes(_autoembed(part), unrendered)))
     if not has_blocks:
         text = wpautop(text)
+    # The page's own title is its h1, so a body's h1 becomes an h2, as in Markdown posts.
+    text = _outside_code(text, lambda part: TOP_HEADING.sub(r"<\1h2", part))
     return text.strip(), unrendered
 
 

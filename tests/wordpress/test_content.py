@@ -175,3 +175,10 @@ def test_comments_get_paragraphs_links_and_the_comment_allowlist():
 
 def test_comment_text_with_slashes_and_utf8_is_kept():
     assert render_wordpress_comment(r"C:\temp\x and /s/.*/x/ — schön 👍") == r"<p>C:\temp\x and /s/.*/x/ — schön 👍</p>"
+
+
+def test_a_body_h1_becomes_an_h2_under_the_pages_own_title():
+    html, _unrendered = render_wordpress('<h1 class="x">Section</h1>\n\nText\n\n<pre><h1>kept</h1></pre>')
+
+    assert '<h2 class="x">Section</h2>' in html
+    assert "<pre><h1>kept</h1></pre>" in html
