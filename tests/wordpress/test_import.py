@@ -19,11 +19,11 @@ from blog.wordpress.wxr import WxrComment, WxrItem, WxrSite
 from comments.models import Comment
 from tests.factories import AuthorFactory, PostFactory, UserFactory
 from tests.images import image_bytes
+from tests.wordpress.conftest import FILES, WPTEST
 
 pytestmark = pytest.mark.django_db
 
-FILES = Path(__file__).parent / "files"
-WPTEST = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "wordpress" / "wptest.xml"
+
 STATUSES = FILES / "import_statuses.xml"
 SOURCE = "https://old.example"
 WP = "{http://wordpress.org/export/1.2/}"
