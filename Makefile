@@ -11,12 +11,13 @@ PORT ?= 8000
 # The database for every target below: see scripts/database-url.
 USE_DB = export DATABASE_URL="$$(scripts/database-url)"
 
-.PHONY: help run test e2e lint format check-migrations check-deploy ci-checks serve migrate loaddemo superuser browser db-stop clean
+.PHONY: help run test e2e lint format check-migrations check-deploy ci-checks serve migrate loaddemo superuser browser db-stop clean screenshots
 
 help:
 	@echo "make run               install, migrate, load the demo and serve on http://127.0.0.1:$(PORT) (PORT=…)"
 	@echo "make test              the whole test suite on PostgreSQL, browser tests included"
 	@echo "make e2e               the browser tests alone"
+	@echo "make screenshots       the journeys' screenshots in test-artifacts/, and the README's in docs/"
 	@echo "make lint / format     ruff check and format check / reformat the code"
 	@echo "make serve             gunicorn with production settings (see README: Deployment)"
 	@echo "make superuser         create an admin login"
@@ -56,6 +57,13 @@ test: $(VENV)/.dev browser
 e2e: $(VENV)/.dev browser
 	$(USE_DB)
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+# The journeys save their steps in test-artifacts/; the README's pictures go to docs/.
+screenshots: $(VENV)/.dev browser
+	$(USE_DB)
+	$(BIN)/pytest -m e2e -k journeys $(PYTEST_ARGS)
+	mkdir -p docs
+	cp test-artifacts/readme/{home,discussion,moderation,phone}.png docs/
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

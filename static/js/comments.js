@@ -7,6 +7,7 @@
   if (!respond || !home) return;
   const form = respond.querySelector("form");
   const notice = document.getElementById("respond-replying");
+  const title = document.getElementById("respond-title");
   let openedBy = null;
 
   const replyTo = (link) => {
@@ -24,6 +25,7 @@
     cancel.href = respond.dataset.cancelUrl;
     cancel.textContent = "Cancel reply";
     notice.replaceChildren("Replying to ", target, ". ", cancel);
+    title.textContent = `Reply to ${link.dataset.replyName}`;
     form.elements.body.focus();
     return true;
   };
@@ -32,6 +34,7 @@
     home.append(respond);
     form.elements.parent.value = "";
     notice.replaceChildren();
+    title.textContent = title.dataset.defaultTitle;
     (openedBy && openedBy.isConnected ? openedBy : form.elements.body).focus();
     openedBy = null;
   };
@@ -75,5 +78,68 @@
   // A form sent back with errors starts at the first field to fix. The action's #respond
   // (which scrolls there without JavaScript) would take that focus away, so drop it.
   form.setAttribute("action", form.getAttribute("action").split("#")[0]);
-  form.querySelector('[aria-invalid="true"]')?.focus();
+  (form.querySelector('[aria-invalid="true"]') ?? form.querySelector(".comment-form__problem"))?.focus();
+})();
+
+// Arriving at #comment-<id> (a permalink, or the redirect after posting) puts focus on that
+// comment, so keyboard and screen reader users continue from there rather than the page top.
+(() => {
+  const focusTarget = () => {
+    const match = /^#comment-(\d+)$/.exec(window.location.hash);
+    const target = match && document.getElementById(`comment-${match[1]}`);
+    if (!target) return;
+    // On the fragment's own element: the browser's scroll to the fragment focuses it too,
+    // where it would otherwise reset focus to the page.
+    target.tabIndex = -1;
+    target.focus({ preventScroll: true });
+  };
+  focusTarget();
+  window.addEventListener("hashchange", focusTarget);
+})();
+
+// Collapse thread: a disclosure button before each thread's replies, which hides or shows them.
+// Added here, so the page without JavaScript has no button and every reply showing.
+(() => {
+  const toggles = [];
+  for (const replies of document.querySelectorAll(".comment-list > .comment > .comment-children")) {
+    const thread = replies.parentElement;
+    replies.id ||= `${thread.id}-replies`;
+    const count = replies.querySelectorAll(".comment").length;
+    const name = thread.querySelector(":scope > .comment__card .comment__author")?.textContent.trim();
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "comment__thread-toggle";
+    button.setAttribute("aria-expanded", "true");
+    button.setAttribute("aria-controls", replies.id);
+    const about = document.createElement("span");
+    about.className = "visually-hidden";
+    about.textContent = name ? ` to ${name}` : " to a removed comment";
+    button.append(`${count} ${count === 1 ? "reply" : "replies"}`, about);
+    button.addEventListener("click", () => {
+      const expanded = button.getAttribute("aria-expanded") === "true";
+      button.setAttribute("aria-expanded", String(!expanded));
+      replies.hidden = expanded;
+    });
+    replies.before(button);
+    toggles.push(button);
+  }
+  if (!toggles.length) return;
+
+  // A link to a comment inside a collapsed thread (the pinned comment's, a permalink) opens it first.
+  const reveal = (hash) => {
+    const match = /^#(comment-\d+)$/.exec(hash);
+    let node = match && document.getElementById(match[1]);
+    while (node) {
+      const replies = node.closest(".comment-children[hidden]");
+      if (!replies) return;
+      document.querySelector(`[aria-controls="${replies.id}"]`)?.click();
+      node = replies;
+    }
+  };
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('a[href^="#comment-"]');
+    if (link) reveal(link.getAttribute("href"));
+  });
+  reveal(window.location.hash);
+  window.addEventListener("hashchange", () => reveal(window.location.hash));
 })();

@@ -5,16 +5,10 @@ sees the answer nested under their comment with the Moderator badge."""
 import pytest
 from playwright.sync_api import expect
 
-from authors.roles import MODERATORS
 from comments.models import Comment, CommentReport
 from tests.factories import PASSWORD, PostFactory, make_comment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def moderator(staff):
-    return staff(MODERATORS, username="mona", first_name="Mona", last_name="Moderator")
 
 
 def test_a_moderator_approves_and_answers_a_readers_comment_from_the_post_page(live_server, page, moderator):

@@ -1,39 +1,14 @@
-"""A reader's journey in a real browser: home page → seed post → author page → back."""
+"""A reader in a real browser: skipping to the content, searching, and a site that works offline.
+The whole reading journey is in test_journeys_reading.py."""
 
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SEED_TITLE = "Love Letters Between North Korea and Palestine"
-
-
-@pytest.fixture
-def demo(live_server):
-    call_command("loaddemo", verbosity=0)
-    return live_server
-
-
-def test_reader_finds_the_seed_post_and_its_author(demo, page):
-    page.goto(demo.url)
-    expect(page).to_have_title(re.compile("Colloquy"))
-
-    page.get_by_role("link", name=SEED_TITLE).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(SEED_TITLE)
-    expect(page.locator(".post__body")).to_contain_text("Kim Jong Un received a special letter")
-    expect(page).to_have_url(re.compile(r"/2020/09/love-letters-between-north-korea-and-palestine/$"))
-
-    bio = page.locator(".bio-box")
-    expect(bio).to_contain_text("Back to Jerusalem")
-    bio.get_by_role("link", name="Eugene Bach", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Eugene Bach")
-    expect(page.get_by_role("link", name=SEED_TITLE)).to_be_visible()
-
-    page.go_back()
-    expect(page.get_by_role("heading", level=1)).to_have_text(SEED_TITLE)
 
 
 def test_keyboard_user_can_skip_to_content(demo, page):
