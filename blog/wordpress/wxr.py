@@ -13,6 +13,7 @@ dates as naive "YYYY-MM-DD HH:MM:SS" strings parsed to aware UTC datetimes from 
 """
 
 import codecs
+import contextlib
 import datetime
 import functools
 import re
@@ -381,11 +382,9 @@ class _Fields:
         return self._parse_date(name, value).replace(tzinfo=datetime.UTC) if value else None
 
     def _parse_date(self, name, value):
-        try:
-            if DATE.match(value):
+        if DATE.match(value):
+            with contextlib.suppress(ValueError):  # else the right shape, but no such day (2013-02-30)
                 return datetime.datetime.fromisoformat(value)
-        except ValueError:
-            pass  # the right shape, but not a day or time there is (2013-02-30)
         raise WxrError(f"{name} is not a date like 2013-03-15 23:16:59: {value!r}", self.line(name))
 
 
