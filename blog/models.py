@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.urls import Resolver404, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -327,6 +327,14 @@ class Post(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="post_search_vector_gin"),
             models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
+            # The home page's order (pinned first, newest first) over published posts, read in index order.
+            models.Index(
+                F("sticky").desc(),
+                F("published_at").desc(),
+                F("id").desc(),
+                condition=Q(status="published"),
+                name="post_home_order_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -421,13 +429,21 @@ class Post(models.Model):
         """Can readers comment now? The post's own setting, else the site's auto-close rule."""
         if self.discussion == self.Discussion.CLOSED or not self.is_public:
             return False
-        if self.discussion in (self.Discussion.OPEN, self.Discussion.MODERATED):
-            return True
+        closes_at = self.discussion_closes_at
+        return closes_at is None or timezone.now() < closes_at
+
+    @property
+    def discussion_closes_at(self):
+        """When the discussion closes by itself (an auto-close rule), or None if time alone never closes it."""
+        if self.discussion in (self.Discussion.CLOSED, self.Discussion.OPEN, self.Discussion.MODERATED):
+            return None
         if self.discussion == self.Discussion.CLOSE_AFTER:
             days = self.discussion_close_after_days
         else:
             days = SiteSettings.load().comment_auto_close_days
-        return not days or timezone.now() < self.published_at + datetime.timedelta(days=days)
+        if not days or self.published_at is None:
+            return None
+        return self.published_at + datetime.timedelta(days=days)
 
     @property
     def discussion_is_moderated(self):

@@ -1,16 +1,20 @@
 from django.urls import path, re_path
 
 from blog import feeds, sharing, views
+from blog.page_cache import next_publication, shared_page
+
+# Feeds show lists of posts: they change with any post, and when a scheduled one goes live.
+list_feed = shared_page("site", "posts", until=next_publication)
 
 app_name = "blog"
 
 urlpatterns = [
     path("", views.PostListView.as_view(), name="post_list"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("feed/", feeds.LatestPostsFeed(), name="feed"),
-    path("feed/atom/", feeds.LatestPostsAtomFeed(), name="feed_atom"),
+    path("feed/", list_feed(feeds.LatestPostsFeed()), name="feed"),
+    path("feed/atom/", list_feed(feeds.LatestPostsAtomFeed()), name="feed_atom"),
     path("category/<slug:slug>/", views.CategoryPostListView.as_view(), name="category"),
-    path("category/<slug:slug>/feed/", feeds.CategoryFeed(), name="category_feed"),
+    path("category/<slug:slug>/feed/", list_feed(feeds.CategoryFeed()), name="category_feed"),
     path("tag/<slug:slug>/", views.TagPostListView.as_view(), name="tag"),
     path("preview/<int:pk>/", views.PostPreviewView.as_view(), name="post_preview"),
     path("preview/share/<str:token>/", sharing.shared_preview, name="post_share"),

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
 
 from authors.signin import second_factor_missing
+from blog import page_cache
 from blog.models import Category, Page, Post, Tag
 from blog.search import search_posts
 from comments.forms import CommentForm
@@ -16,7 +17,16 @@ from comments.viewers import viewer_for
 POSTS_PER_PAGE = 10
 
 
-class PostListView(ListView):
+class SharedListMixin:
+    """A list of posts, cached for readers (blog.page_cache): any post's change refreshes it,
+    and so does the next scheduled post going live."""
+
+    def get(self, request, *args, **kwargs):
+        page_cache.share(request, "site", "posts", until=page_cache.next_publication)
+        return super().get(request, *args, **kwargs)
+
+
+class PostListView(SharedListMixin, ListView):
     """The home page: newest published posts."""
 
     paginate_by = POSTS_PER_PAGE
@@ -62,6 +72,10 @@ class PostDetailView(DiscussionMixin, DetailView):
         canonical = self.object.get_absolute_url()
         if request.path != canonical:
             return redirect(canonical, permanent=True)
+        closes_at = self.object.discussion_closes_at
+        if closes_at is not None and closes_at <= timezone.now():
+            closes_at = None  # closed already: time changes nothing more
+        page_cache.share(request, *page_cache.post_dependencies(self.object), until=closes_at)
         return self.render_to_response(self.get_context_data(object=self.object))
 
 
@@ -90,7 +104,7 @@ class PostPreviewView(PermissionRequiredMixin, DiscussionMixin, DetailView):
         return response
 
 
-class CategoryPostListView(ListView):
+class CategoryPostListView(SharedListMixin, ListView):
     paginate_by = POSTS_PER_PAGE
     template_name = "blog/category_detail.html"
 
@@ -102,7 +116,7 @@ class CategoryPostListView(ListView):
         return super().get_context_data(category=self.category, **kwargs)
 
 
-class TagPostListView(ListView):
+class TagPostListView(SharedListMixin, ListView):
     paginate_by = POSTS_PER_PAGE
     template_name = "blog/tag_detail.html"
 
@@ -126,11 +140,11 @@ class ArchiveMixin:
         return Post.objects.published().with_bylines()
 
 
-class PostYearArchiveView(ArchiveMixin, YearArchiveView):
+class PostYearArchiveView(SharedListMixin, ArchiveMixin, YearArchiveView):
     pass
 
 
-class PostMonthArchiveView(ArchiveMixin, MonthArchiveView):
+class PostMonthArchiveView(SharedListMixin, ArchiveMixin, MonthArchiveView):
     month_format = "%m"
 
 
@@ -163,6 +177,8 @@ class PageDetailView(DetailView):
         return Page.objects.published()
 
     def get(self, request, *args, **kwargs):
+        # Menus and pages change together: a page's edit refreshes "site".
+        page_cache.share(request, "site")
         response = super().get(request, *args, **kwargs)
         if not self.object.is_published:
             response["X-Robots-Tag"] = "noindex"

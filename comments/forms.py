@@ -8,12 +8,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from blog.models import SiteSettings
+from blog.page_cache import is_shared
 from comments import spam, validators
 
 # "Remember me": the reader's name, email and website, signed so the cookie is one safe token.
 COMMENTER_COOKIE = "colloquy_commenter"
 COMMENTER_SALT = "comments.commenter"
 COMMENTER_MAX_AGE = 60 * 60 * 24 * 365
+# Beside it, readable by JavaScript and holding nothing: "there are details to fetch".
+REMEMBERED_FLAG_COOKIE = "colloquy_remembered"
 REMEMBERED_FIELDS = ("name", "email", "website")
 
 # A comment id as it may arrive in a query string: short enough for a bigint column.
@@ -95,8 +98,10 @@ class CommentForm(forms.Form):
     @classmethod
     def for_reader(cls, request, post, viewer):
         """The empty form for the post page: prefilled by "remember me", answering `?replyto=<id>`."""
-        initial = {**remembered_commenter(request), "form_token": spam.form_token()}
-        form = cls(post=post, viewer=viewer, user=request.user, initial=initial)
+        # A page for the shared cache (blog.page_cache) holds nothing of this visitor's:
+        # static/js/comments.js fetches their timestamp and remembered details.
+        visitor = {} if is_shared(request) else {**remembered_commenter(request), "form_token": spam.form_token()}
+        form = cls(post=post, viewer=viewer, user=request.user, initial=visitor)
         replyto = request.GET.get("replyto", "")
         if COMMENT_ID.fullmatch(replyto):
             form.reply_to = reply_target(post, viewer, int(replyto))
@@ -164,5 +169,9 @@ def remember_commenter(request, response, form):
             samesite="Lax",
             secure=request.is_secure(),
         )
+        response.set_cookie(
+            REMEMBERED_FLAG_COOKIE, "1", max_age=COMMENTER_MAX_AGE, samesite="Lax", secure=request.is_secure()
+        )
     elif COMMENTER_COOKIE in request.COOKIES:
         response.delete_cookie(COMMENTER_COOKIE, samesite="Lax")
+        response.delete_cookie(REMEMBERED_FLAG_COOKIE, samesite="Lax")

@@ -67,6 +67,8 @@ class Comment(MPTTModel):
     website = models.URLField(_("website"), blank=True)
     body = models.TextField(_("comment"))
     body_html = models.TextField(editable=False)
+    # The card every reader sees, rendered on save (comments.fragments): pages join these.
+    public_html = models.TextField(editable=False, default="")
     # Decided when the comment is written, from the login: typing a name can never earn it.
     badge = models.CharField(_("badge"), max_length=10, choices=Badge.choices, blank=True, default=Badge.NONE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -111,9 +113,18 @@ class Comment(MPTTModel):
         return f"{self.name}: {self.body[:60]}"
 
     def save(self, *args, render=True, **kwargs):
-        """Save, rendering `body` (a reader's Markdown) unless `render=False` (imported HTML, already sanitised)."""
+        """Save, rendering `body` (a reader's Markdown) unless `render=False` (imported HTML, already sanitised).
+
+        The public card is rendered again each time, so an edit or an erased name shows at once.
+        """
+        from comments.fragments import render_public_html  # it renders a template with this model
+
         if render:
             self.body_html = render_comment(self.body)
+        self.public_html = render_public_html(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "public_html" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "public_html"]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

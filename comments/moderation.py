@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from blog.invalidation import comments_changed
 from blog.models import SiteSettings
 from comments import akismet
 from comments.client_ip import client_ip
@@ -125,6 +126,7 @@ def comment_pin(comment, *, pinned=True):
         if pinned:
             Comment.objects.filter(post=comment.post_id, pinned=True).exclude(pk=comment.pk).update(pinned=False)
         Comment.objects.filter(pk=comment.pk).update(pinned=pinned)
+        comments_changed(comment.post_id)
 
 
 def report(request):

@@ -18,7 +18,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from blog.invalidation import comments_changed
 from blog.models import Post, SiteSettings
+from comments.fragments import render_public_html, rerender
 from comments.markup import render_comment
 from comments.models import Comment, CommentReport
 from comments.trees import tree_errors
@@ -149,6 +151,7 @@ def refresh_comment_count(post_id):
     Post.objects.select_for_update().filter(pk=post_id).values_list("pk").get()
     count = Comment.objects.filter(post_id=post_id, status=Comment.Status.APPROVED).count()
     Post.objects.filter(pk=post_id).update(comment_count=count)
+    comments_changed(post_id)
 
 
 def build_trees(post, forest):
@@ -169,6 +172,7 @@ def build_trees(post, forest):
         for comment in created:
             comment.post = post
             comment.body_html = comment.body_html or render_comment(comment.body)
+            comment.public_html = render_public_html(comment)
         # One insert per level across every tree: parents are saved before their children,
         # so each child can point at a saved parent.
         by_level = {}
@@ -273,6 +277,9 @@ def comment_anonymise(comments, *, remove_text=False):
     ids = [comment.pk for comment in comments]
     with transaction.atomic():
         Comment.objects.filter(pk__in=ids).update(**_anonymous_fields(remove_text=remove_text))
+        rerender(Comment.objects.filter(pk__in=ids))
+        for post_id in Comment.objects.filter(pk__in=ids).values_list("post_id", flat=True).distinct():
+            comments_changed(post_id)
         if remove_text:
             shown = Comment.objects.filter(pk__in=ids).exclude(status__in=HIDDEN_STATUSES)
             comment_set_status(list(shown.only("pk")), Comment.Status.REMOVED)
@@ -308,6 +315,7 @@ def comment_purge(comments, *, dry_run=False):
             Comment.objects.filter(pk__in=doomed).delete()
             _renumber([node for node in nodes if node.pk not in doomed])
             Comment.objects.filter(pk__in=to_empty).update(**_anonymous_fields(remove_text=True))
+            rerender(Comment.objects.filter(pk__in=to_empty))
             CommentReport.objects.filter(comment__in=to_empty).delete()
             if errors := tree_errors(Comment.objects.filter(tree_id=tree_id)):
                 raise ValueError(f"Purging left thread {tree_id} invalid: {errors[:5]}")

@@ -201,6 +201,8 @@ def over_rate_limit(submission, rules):
     Fixed windows in the cache: `add` starts a window with its expiry, `incr` counts in it,
     atomically on Redis however many workers share it. Keys hold hashes, not emails or IPs.
     """
+    if not settings.COMMENT_RATE_LIMITS:
+        return False
     windows = [(60, rules.comment_rate_per_minute), (60 * 60, rules.comment_rate_per_hour)]
     over = False
     for kind, value in [("ip", submission.ip_address), ("email", submission.email.casefold())]:
@@ -227,7 +229,7 @@ def _count(key, seconds):
 
 def is_duplicate(submission, rules):
     """The same text (ignoring case and spacing) by the same email or IP address on this post, lately."""
-    if not rules.comment_duplicate_minutes:
+    if not rules.comment_duplicate_minutes or not settings.COMMENT_DUPLICATE_CHECK:
         return False
     same_writer = Q(pk__in=[])
     if submission.email:

@@ -1,6 +1,11 @@
 from django.urls import path
 
+from blog.page_cache import next_publication, shared_page
 from comments import feeds, moderation, views
+
+# The site's comment feed names posts and leaves out unpublished ones: it follows the posts too.
+site_comments_feed = shared_page("site", "comments", "posts", until=next_publication)
+post_comments_feed = shared_page("site", "post:{post_id}")
 
 app_name = "comments"
 
@@ -10,8 +15,8 @@ urlpatterns = [
     path("<int:pk>/", views.permalink, name="permalink"),
     path("<int:pk>/moderate/", moderation.moderate, name="moderate"),
     path("report/", moderation.report, name="report"),
-    path("feed/", feeds.LatestCommentsFeed(), name="feed"),
-    path("feed/atom/", feeds.LatestCommentsAtomFeed(), name="feed_atom"),
-    path("post/<int:post_id>/feed/", feeds.PostCommentsFeed(), name="post_feed"),
-    path("post/<int:post_id>/feed/atom/", feeds.PostCommentsAtomFeed(), name="post_feed_atom"),
+    path("feed/", site_comments_feed(feeds.LatestCommentsFeed()), name="feed"),
+    path("feed/atom/", site_comments_feed(feeds.LatestCommentsAtomFeed()), name="feed_atom"),
+    path("post/<int:post_id>/feed/", post_comments_feed(feeds.PostCommentsFeed()), name="post_feed"),
+    path("post/<int:post_id>/feed/atom/", post_comments_feed(feeds.PostCommentsAtomFeed()), name="post_feed_atom"),
 ]

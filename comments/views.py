@@ -3,7 +3,10 @@
 import dataclasses
 
 from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import Resolver404, resolve
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -11,7 +14,7 @@ from blog.models import Post
 from blog.views import PostDetailView
 from comments import spam
 from comments.client_ip import client_ip
-from comments.forms import CommentForm, remember_commenter
+from comments.forms import COMMENT_ID, CommentForm, remember_commenter, remembered_commenter, reply_target
 from comments.models import Comment
 from comments.services import comment_create
 from comments.trees import permalink_page
@@ -95,12 +98,53 @@ def post_comment(request, post_id):
 @never_cache
 @require_GET
 def form_token(request):
-    """A fresh signed timestamp for the comment form, as JSON: {"token": "…"}.
+    """What a comment or report form needs of this visitor, as JSON: {"token", "csrf", "commenter"}.
 
-    static/js/comments.js asks for one when the reader first uses the form, so the
-    timestamp is their own even when the page came from a shared cache.
+    static/js/comments.js asks for it when the reader first uses a form (at once if they
+    asked to be remembered): pages from the shared cache hold no CSRF token, form timestamp
+    or remembered details (blog.page_cache). `commenter` is null unless this browser's own
+    "remember me" cookie holds details.
     """
-    return JsonResponse({"token": spam.form_token()})
+    return JsonResponse(
+        {
+            "token": spam.form_token(),
+            "csrf": get_token(request),
+            "commenter": remembered_commenter(request) or None,
+        }
+    )
+
+
+def csrf_failure(request, reason=""):
+    """A POST whose CSRF token is missing or stale (settings.CSRF_FAILURE_VIEW).
+
+    A comment sent from a cached page without JavaScript arrives here (that page holds no
+    token): show the post again, uncached, with everything typed kept and a fresh token, so
+    pressing Post comment again sends it. Anything else gets Django's own 403 page.
+    """
+    match = _resolve(request.path_info)
+    if request.method != "POST" or match is None or match.view_name != "comments:create":
+        return django_csrf_failure(request, reason)
+    page = PostDetailView()
+    page.setup(request, pk=match.kwargs["post_id"])
+    post = page.object = page.get_object()
+    if not post.discussion_is_open:
+        context = page.get_context_data(object=post, refused_comment=request.POST.get("body", ""))
+        return page.render_to_response(context, status=403)
+    viewer = viewer_for(request)
+    typed = {name: request.POST.get(name, "") for name in ("name", "email", "website", "body")}
+    initial = {**typed, "remember": bool(request.POST.get("remember")), "form_token": spam.form_token()}
+    form = CommentForm(post=post, viewer=viewer, user=request.user, initial=initial)
+    parent = request.POST.get("parent", "")
+    if COMMENT_ID.fullmatch(parent):
+        form.reply_to = reply_target(post, viewer, int(parent))
+    return page.render_to_response(page.get_context_data(object=post, comment_form=form, resend=True), status=403)
+
+
+def _resolve(path):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
 
 
 def permalink(request, pk):

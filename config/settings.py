@@ -66,6 +66,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag / Last-Modified and 304s, for cached and uncached pages alike.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Which database a request reads from (config.replica); gone at startup without a replica.
+    "config.replica.ReplicaMiddleware",
+    # Before sessions, CSRF and authentication: a cached page for a reader skips them all.
+    "blog.page_cache.SharedPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,10 +109,23 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/colloquy"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Colloquy runs on PostgreSQL only: DATABASE_URL must be postgres://…")
+# Optional read replica (config.replica): public reads by visitors without a session go there;
+# writes, transactions and a visitor's reads for REPLICA_LAG_SECONDS after they write stay on
+# the primary. As a test mirror of the primary, the test suite never creates a database for it.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["config.replica.PrimaryReplicaRouter"]
+REPLICA_LAG_SECONDS = env.int("REPLICA_LAG_SECONDS", default=10)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "authors.User"
@@ -154,6 +173,12 @@ else:
         }
     }
 
+# Whole public pages for readers without a session (blog.page_cache): seconds a page may
+# stay cached at most (changes refresh it sooner, exactly); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# s-maxage for a CDN or proxy in front: 0 makes it revalidate every time (a 304 when unchanged).
+CDN_CACHE_SECONDS = env.int("CDN_CACHE_SECONDS", default=0)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -192,6 +217,12 @@ PREVIEW_SHARE_DAYS = env.int("PREVIEW_SHARE_DAYS", default=7)
 # Comment spam defence (editors tune the rest in the admin's site settings).
 # A comment form sent back faster than this many seconds is a bot's; 0 turns the check off.
 COMMENT_MIN_SECONDS = env.int("COMMENT_MIN_SECONDS", default=3)
+# For `make bench` only: posting comments at full speed needs the per-IP rate limit and the
+# duplicate check off (with COMMENT_MIN_SECONDS=0). Never turn these off on a real site.
+COMMENT_RATE_LIMITS = env.bool("COMMENT_RATE_LIMITS", default=True)
+COMMENT_DUPLICATE_CHECK = env.bool("COMMENT_DUPLICATE_CHECK", default=True)
+# For `make bench` only: routes the ceiling view (config/bench_views.py).
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
 # How many reverse proxies of ours append to X-Forwarded-For; 0 ignores the header, which
 # anyone can forge. Client IPs (rate limits, bans, reports) come from comments.client_ip.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -220,6 +251,9 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# A comment sent from a cached page without JavaScript (no CSRF token there) is shown
+# again with a fresh token and everything typed kept, not Django's bare 403.
+CSRF_FAILURE_VIEW = "comments.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 # Content-Security-Policy (django-csp): scripts, styles and everything else from this site
 # only, no inline script or style anywhere (the Django admin needs none); images may also

@@ -10,7 +10,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ["DEBUG"] = "0"
 
 from config.settings import *  # noqa: F403
-from config.settings import BASE_DIR
+from config.settings import BASE_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
@@ -31,3 +31,8 @@ COMMENT_MIN_SECONDS = 0
 # Whatever a developer's .env says: tests that need these set them (Akismet to a local fake).
 TRUSTED_PROXY_COUNT = 0
 AKISMET_API_KEY = ""
+# A replica alias always exists in tests, as a mirror of the test database (a second
+# connection to it, never a second database); only tests/test_replica.py turns the router
+# on, so the rest of the suite uses one connection whatever a developer's .env says.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = []

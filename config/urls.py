@@ -8,6 +8,7 @@ from django.views.static import serve
 
 from authors import twofactor
 from authors.signin import StaffPasswordResetForm
+from blog.page_cache import next_publication, shared_page
 from blog.sitemaps import sitemaps
 from blog.views import healthz
 
@@ -42,7 +43,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("authors/", include("authors.urls")),
     path("comments/", include("comments.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        shared_page("site", "posts", until=next_publication)(sitemap),
+        {"sitemaps": sitemaps},
+        name="sitemap",
+    ),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots"),
     path("healthz", healthz, name="healthz"),
     path("", include("blog.urls")),
@@ -53,6 +59,11 @@ def media(request, path):
     """Uploaded files, when no web server or object store serves them (see README)."""
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
+
+if settings.BENCHMARK_VIEWS:
+    from config.bench_views import ceiling
+
+    urlpatterns.insert(0, path("bench/ceiling/<int:size>/", ceiling, name="bench_ceiling"))
 
 if settings.SERVE_MEDIA:
     urlpatterns.insert(0, re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media))

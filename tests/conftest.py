@@ -25,6 +25,12 @@ def _isolated(settings, tmp_path):
 
 
 @pytest.fixture
+def no_page_cache(settings):
+    """Pages rendered every time: for counting what rendering a page costs, not a cache hit."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def staff(db):
     """Make a staff login in one of the groups: `staff(EDITORS, username="edna")`."""
     # The roles migration made the groups, but a browser test's flush may have emptied them since.

@@ -50,35 +50,54 @@
     }
   });
 
-  // The form's signed timestamp must be this reader's own, even on a page from a shared cache:
-  // fetch a fresh one when the form is first used, and before sending if that has not
-  // finished. Should the request fail, the server-rendered token stays (as without JavaScript).
-  // A form sent back with errors carries the token the reader sent: the template gives no URL then.
-  let tokenRequest = null;
-  let tokenFresh = !form.dataset.tokenUrl;
-  const freshToken = () => {
-    tokenRequest ??= fetch(form.dataset.tokenUrl, { headers: { Accept: "application/json" }, cache: "no-store" })
-      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
-      .then((data) => {
-        form.elements.form_token.value = data.token;
-      })
-      .catch(() => {})
-      .finally(() => {
-        tokenFresh = true;
-      });
-    return tokenRequest;
-  };
-  if (!tokenFresh) form.addEventListener("focusin", freshToken);
-  form.addEventListener("submit", (event) => {
-    if (tokenFresh) return;
-    event.preventDefault();
-    freshToken().then(() => form.submit());
-  });
-
   // A form sent back with errors starts at the first field to fix. The action's #respond
   // (which scrolls there without JavaScript) would take that focus away, so drop it.
   form.setAttribute("action", form.getAttribute("action").split("#")[0]);
   (form.querySelector('[aria-invalid="true"]') ?? form.querySelector(".comment-form__problem"))?.focus();
+})();
+
+// What a form needs of this visitor: the form's signed timestamp (the comment form's spam
+// check), and on a page from the shared cache (blog/page_cache.py), which holds nothing of
+// anyone's, the CSRF token and the details "remember me" keeps. Forms with data-token-url get
+// them from comments:form_token when first used (at once if there are remembered details to
+// fill in), and wait for them before sending. Should that request fail, the form is sent as
+// it is; without JavaScript the server answers a tokenless comment with the form again, kept.
+(() => {
+  const forms = [...document.querySelectorAll("form[data-token-url]")];
+  if (!forms.length) return;
+  let request = null;
+  let done = false;
+  const fill = (data) => {
+    for (const form of forms) {
+      const { form_token: token, csrfmiddlewaretoken: csrf } = form.elements;
+      if (token) token.value = data.token;
+      if (csrf && !csrf.value) csrf.value = data.csrf;
+      for (const [name, value] of Object.entries(data.commenter ?? {})) {
+        const field = form.elements[name];
+        if (field?.type === "checkbox") field.checked = Boolean(value);
+        else if (field && !field.value) field.value = value;
+      }
+    }
+  };
+  const visitor = () => {
+    request ??= fetch(forms[0].dataset.tokenUrl, { headers: { Accept: "application/json" }, cache: "no-store" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then(fill)
+      .catch(() => {})
+      .finally(() => {
+        done = true;
+      });
+    return request;
+  };
+  if (document.cookie.split("; ").includes("colloquy_remembered=1")) visitor();
+  for (const form of forms) {
+    form.addEventListener("focusin", visitor);
+    form.addEventListener("submit", (event) => {
+      if (done) return;
+      event.preventDefault();
+      visitor().then(() => form.submit());
+    });
+  }
 })();
 
 // Arriving at #comment-<id> (a permalink, or the redirect after posting) puts focus on that

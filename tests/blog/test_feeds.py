@@ -162,6 +162,7 @@ def test_feed_is_capped_at_twenty_entries(client):
     assert len(feed.entries) == 20
 
 
+@pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.parametrize("posts", [1, 12])
 def test_feed_query_count_is_fixed(client, django_assert_num_queries, posts):
     # Both are read once and cached: a running site does not pay for them per feed.

@@ -195,6 +195,7 @@ def test_the_menu_lists_published_menu_pages_in_order_after_home(client):
     ]
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_menu_costs_no_query_once_cached(client, django_assert_num_queries):
     PostFactory()
     for number in range(3):
@@ -209,6 +210,7 @@ def test_the_menu_costs_no_query_once_cached(client, django_assert_num_queries):
     assert len(header_menu(response)) == 5
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_menu_is_read_once_then_cached(client):
     PageFactory(slug="about", in_menu=True)
     SiteSettings.load()

@@ -20,9 +20,9 @@ pytestmark = pytest.mark.django_db
 PENDING, SPAM, REMOVED = Comment.Status.PENDING, Comment.Status.SPAM, Comment.Status.REMOVED
 PLACEHOLDER = "This comment was removed."
 HELD_NOTICE = "Your comment is awaiting moderation. Only you can see it."
-# post, byline credits, authors, author links, categories, tags; the discussion's thread
-# count, its page of thread ids, their comments and the pinned comment.
-POST_PAGE_QUERIES = 10
+# post, byline credits, authors, author links, categories, tags; the discussion's visible
+# thread ids, the comments of this page's threads and the pinned comment.
+POST_PAGE_QUERIES = 9
 # the session, the login, its own and its groups' permissions, and whether it has an authenticator app
 MODERATOR_QUERIES = 5
 

@@ -122,6 +122,7 @@ def test_the_post_page_links_its_comment_feeds(client, site):
     assertContains(response, f'<a href="{rss}" type="application/rss+xml">comments feed</a>')
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_the_comment_feed_takes_a_fixed_number_of_queries(client, site):
     def queries():
         with CaptureQueriesContext(connection) as captured:

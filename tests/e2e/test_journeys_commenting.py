@@ -111,6 +111,13 @@ def test_a_reader_replies_four_levels_deep_with_and_without_javascript(demo, see
     form.get_by_label("Email", exact=True).fill("ada@example.com")
     form.get_by_label("Comment", exact=True).fill("Answered without JavaScript.")
     form.get_by_role("button", name="Post comment").click()
+    # The page came from the shared cache, which holds no CSRF token (blog/page_cache.py): the
+    # form comes back, filled in and still under the comment, with this browser's own token.
+    expect(plain.get_by_role("alert")).to_contain_text("Your comment is not posted yet")
+    expect(plain.locator(f"#comment-{level_two.pk} > #respond")).to_have_count(1)
+    expect(form.get_by_label("Comment", exact=True)).to_have_value("Answered without JavaScript.")
+    assert not Comment.objects.filter(body="Answered without JavaScript.").exists()
+    form.get_by_role("button", name="Post comment").click()
 
     reply = Comment.objects.get(body="Answered without JavaScript.")
     expect(plain).to_have_url(f"{demo.url}{seed_post.get_absolute_url()}#comment-{reply.pk}")

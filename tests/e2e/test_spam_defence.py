@@ -1,5 +1,6 @@
 """The comment form's spam traps in a real browser: people never meet the honeypot, and the
-form's timestamp is fetched fresh when the reader starts writing (a cached page's is shared)."""
+form's timestamp (with the CSRF token) is fetched when the reader starts writing: a page from
+the shared cache holds neither."""
 
 import re
 
@@ -20,9 +21,11 @@ def test_a_reader_never_meets_the_honeypot_and_gets_their_own_timestamp(live_ser
 
     with page.expect_response(re.compile(r"/comments/form-token/$")) as answer:
         form.get_by_label("Name", exact=True).fill("Ada Reader")
-    fresh_token = answer.value.json()["token"]
-    expect(form.locator('input[name="form_token"]')).to_have_value(fresh_token)
-    assert server_token  # without JavaScript, the page's own token is sent
+    visitor = answer.value.json()
+    expect(form.locator('input[name="form_token"]')).to_have_value(visitor["token"])
+    # The page came from the shared cache: it held no timestamp and no CSRF token of anyone's.
+    assert server_token == ""
+    expect(form.locator('input[name="csrfmiddlewaretoken"]')).to_have_value(visitor["csrf"])
 
     # Off screen, and Tab goes from the website straight to the comment.
     honeypot = form.get_by_label("Leave this field empty")

@@ -235,6 +235,7 @@ def test_a_deleted_post_is_gone_at_its_old_wordpress_addresses_too(client, layou
     assert "has been removed" in client.get("/2008/09/02/layout-test/").content.decode()
 
 
+@pytest.mark.usefixtures("no_page_cache")
 def test_ordinary_requests_cost_no_extra_query(client, django_assert_num_queries, layout_test):
     record_links(SITE, layout_test[2])
     client.get("/")  # caches filled
