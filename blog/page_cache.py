@@ -37,6 +37,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
 from comments.viewers import HELD_COOKIE
+from config.replica import reads_from_replica
 
 PAGE_PREFIX = "page:"
 VERSION_PREFIX = "pagever:"
@@ -126,7 +127,24 @@ def changed(*names):
 
 
 def _bump(names):
-    cache.set_many({VERSION_PREFIX + name: uuid.uuid4().hex for name in names}, timeout=None)
+    cache.set_many({VERSION_PREFIX + name: _new_version() for name in names}, timeout=None)
+
+
+def _new_version(changed_at=None):
+    """A new version, stamped with when its change happened (see `_too_fresh_for_replica`)."""
+    return f"{time.time() if changed_at is None else changed_at:.3f}:{uuid.uuid4().hex}"
+
+
+def _too_fresh_for_replica(versions):
+    """Was a page read from a lagging replica while one of its versions is newer than the lag?
+
+    Then the replica may not have the change yet, and the page must not be kept under the new
+    version (the next reader renders it again, by then from up-to-date rows).
+    """
+    if not reads_from_replica.get():
+        return False
+    newest = max((float(version.partition(":")[0]) for version in versions if version), default=0.0)
+    return time.time() - newest < settings.REPLICA_LAG_SECONDS
 
 
 def current_versions(names):
@@ -136,7 +154,7 @@ def current_versions(names):
     missing = [key for key in keys if key not in found]
     if missing:
         for key in missing:
-            cache.add(key, uuid.uuid4().hex, timeout=None)
+            cache.add(key, _new_version(changed_at=0), timeout=None)  # no change we know of
         found.update(cache.get_many(missing))
     return tuple(found.get(key) for key in keys)
 
@@ -233,7 +251,7 @@ class SharedPageCacheMiddleware:
         response.headers["Last-Modified"] = http_date(now.timestamp())
         patch_vary_headers(response, ["Cookie"])
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True, s_maxage=settings.CDN_CACHE_SECONDS)
-        if timeout <= 0:
+        if timeout <= 0 or _too_fresh_for_replica(shared.versions):
             return
         headers = [(name, value) for name, value in response.items() if name.lower() not in PRIVATE_HEADERS]
         entry = (shared.dependencies, shared.versions, response.status_code, headers, response.content)

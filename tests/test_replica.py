@@ -231,3 +231,24 @@ def test_database_replica_url_adds_the_replica_and_the_router(replica_url):
     assert replica["CONN_HEALTH_CHECKS"] is True
     assert replica["TEST"] == {"MIRROR": "default"}
     assert loaded["routers"] == ["config.replica.PrimaryReplicaRouter"]
+
+
+def test_a_page_read_from_the_replica_right_after_a_change_is_not_kept(client, post, settings):
+    # The replica may lag: a page rendered from it within REPLICA_LAG_SECONDS of a change to
+    # what it shows could hold the old rows under the new version, so it is served, not kept.
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.REPLICA_LAG_SECONDS = 10
+    url = post.get_absolute_url()
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        post.title = "Changed just now"
+        post.save()
+        assertContains(client.get(url), "Changed just now")
+        with queries() as ran:
+            client.get(url)
+        assert len(ran.replica) > 0  # rendered again: the first was not kept
+
+        clock.shift(11)
+        client.get(url)
+        with queries() as ran:
+            assertContains(client.get(url), "Changed just now")
+        assert len(ran.replica) == len(ran.primary) == 0  # past the lag, kept and served from the cache
