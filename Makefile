@@ -11,7 +11,7 @@ PORT ?= 8000
 # The database for every target below: see scripts/database-url.
 USE_DB = export DATABASE_URL="$$(scripts/database-url)"
 
-.PHONY: help run test e2e lint format check-migrations check-deploy ci-checks serve migrate loaddemo superuser browser db-stop clean screenshots
+.PHONY: help run test e2e lint format check-migrations check-deploy ci-checks serve migrate loaddemo superuser browser db-stop clean screenshots bench
 
 help:
 	@echo "make run               install, migrate, load the demo and serve on http://127.0.0.1:$(PORT) (PORT=…)"
@@ -20,6 +20,7 @@ help:
 	@echo "make screenshots       the journeys' screenshots in test-artifacts/, and the README's in docs/"
 	@echo "make lint / format     ruff check and format check / reformat the code"
 	@echo "make serve             gunicorn with production settings (see README: Deployment)"
+	@echo "make bench             load test the production stack against the ceiling (BENCH_SCALE=1: 1M comments too)"
 	@echo "make superuser         create an admin login"
 	@echo "make migrate / loaddemo   just those steps"
 	@echo "make db-stop           stop the project-local PostgreSQL in .pgdata/, if one was started"
@@ -99,6 +100,19 @@ serve: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PORT=$(PORT) $(BIN)/gunicorn --config config/gunicorn.conf.py config.wsgi
+
+# gunicorn on loopback driven by wrk (installed from apt when missing); the table goes to
+# bench/results/<date>.md. Its own databases: colloquy_bench (and colloquy_bench_scale).
+bench: $(VENV)/.runtime
+	if ! command -v wrk >/dev/null; then
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo)
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq wrk
+	fi
+	# The server scripts/database-url finds (or starts), with the benchmark's own databases.
+	base="$$(scripts/database-url)"
+	export BENCH_DATABASE_URL="$${BENCH_DATABASE_URL:-$${base%/*}/colloquy_bench}"
+	export BENCH_SCALE_DATABASE_URL="$${BENCH_SCALE_DATABASE_URL:-$${base%/*}/colloquy_bench_scale}"
+	$(BIN)/python bench/run.py
 
 migrate: $(VENV)/.runtime
 	$(USE_DB)
