@@ -37,18 +37,15 @@ def post_comment(request, post_id):
     comments.spam screens the comment first. A held comment is remembered on this browser,
     which alone sees it until a moderator approves it; spam is redirected like a success.
     """
-    page = PostDetailView()
-    page.setup(request, pk=post_id)
-    # The post as its page shows it, and a 404 unless readers can see it.
-    post = page.object = page.get_object()
+    # A 404 unless readers can see the post (the same rule as its page).
+    post = get_object_or_404(Post.objects.published(), pk=post_id)
     if not post.discussion_is_open:
-        context = page.get_context_data(object=post, refused_comment=request.POST.get("body", ""))
-        return page.render_to_response(context, status=403)
+        return _post_page_again(request, post_id, 403, refused_comment=request.POST.get("body", ""))
 
     viewer = viewer_for(request)
     form = CommentForm(request.POST, post=post, viewer=viewer, user=request.user)
     if not form.is_valid():
-        return page.render_to_response(page.get_context_data(object=post, comment_form=form), status=400)
+        return _post_page_again(request, post_id, 400, comment_form=form)
 
     user = request.user if request.user.is_authenticated else None
     submission = spam.Submission(
@@ -67,7 +64,7 @@ def post_comment(request, post_id):
         status, hold_reasons = spam.screen(submission)
     except spam.Refused as refused:
         form.add_error(refused.field, refused.message)
-        return page.render_to_response(page.get_context_data(object=post, comment_form=form), status=refused.status)
+        return _post_page_again(request, post_id, refused.status, comment_form=form)
     comment = comment_create(
         post=post,
         parent=form.cleaned_data["parent"],
@@ -93,6 +90,18 @@ def post_comment(request, post_id):
             remember_held(request, response, comment)
     remember_commenter(request, response, form)
     return response
+
+
+def _post_page_again(request, post_id, status, **context):
+    """The post page once more, for a comment it could not take: `context` keeps what was typed.
+
+    Only here does posting read what the page shows around the form (bylines, terms…): a
+    comment that goes through is answered with a redirect.
+    """
+    page = PostDetailView()
+    page.setup(request, pk=post_id)
+    page.object = page.get_object()
+    return page.render_to_response(page.get_context_data(object=page.object, **context), status=status)
 
 
 @never_cache
