@@ -13,8 +13,7 @@ register = template.Library()
 def visitor_csrf_token(context):
     """{% csrf_token %}, except on a page for the shared cache (blog.page_cache): there an empty
     field that static/js/comments.js fills with this visitor's own token."""
-    request = context.get("request")
-    if request is not None and is_shared(request):
+    if _leaves_out_visitor(context):
         return mark_safe('<input type="hidden" name="csrfmiddlewaretoken" value="">')
     return CsrfTokenNode().render(context)
 
@@ -22,7 +21,12 @@ def visitor_csrf_token(context):
 @register.simple_tag(takes_context=True)
 def visitor_data_url(context):
     """On a page for the shared cache, where static/js/comments.js fetches the visitor's parts."""
-    request = context.get("request")
-    if request is not None and is_shared(request):
+    if _leaves_out_visitor(context):
         return format_html(' data-token-url="{}"', reverse("comments:form_token"))
     return ""
+
+
+def _leaves_out_visitor(context):
+    """A page for the shared cache, or a part rendered once for everyone (`neutral` in its context)."""
+    request = context.get("request")
+    return context.get("neutral") or (request is not None and is_shared(request))
