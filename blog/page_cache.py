@@ -19,9 +19,11 @@ parts (CSRF token, the form's signed timestamp, remembered name and email), whic
 static/js/visitor.js fetches for this visitor (comments:form_token).
 """
 
+import collections
 import datetime
 import functools
 import hashlib
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -231,11 +233,15 @@ class SharedPageCacheMiddleware:
         )
 
     def lookup(self, key):
-        entry = cache.get(key)
+        entry = _local_copy(key)
         if entry is None:
-            return None
-        dependencies, versions, status, headers, content = entry
-        if current_versions(dependencies) != versions:
+            entry = cache.get(key)
+            if entry is None:
+                return None
+            _keep_local_copy(key, entry)
+        dependencies, versions, expires_at, status, headers, content = entry
+        if expires_at <= time.time() or current_versions(dependencies) != versions:
+            _drop_local_copy(key)
             return None
         response = HttpResponse(content, status=status)
         for name, value in headers:
@@ -254,5 +260,39 @@ class SharedPageCacheMiddleware:
         if timeout <= 0 or _too_fresh_for_replica(shared.versions):
             return
         headers = [(name, value) for name, value in response.items() if name.lower() not in PRIVATE_HEADERS]
-        entry = (shared.dependencies, shared.versions, response.status_code, headers, response.content)
+        expires_at = time.time() + timeout
+        entry = (shared.dependencies, shared.versions, expires_at, response.status_code, headers, response.content)
         cache.set(shared.key, entry, timeout=timeout)
+        _keep_local_copy(shared.key, entry)
+
+
+# Each process also keeps its latest pages in memory, so a hit costs one small round trip to
+# the shared cache (the versions) instead of fetching a page of a few hundred KB. Nothing gets
+# less exact: the versions are still read from the shared cache on every hit, and a copy never
+# outlives the shared entry's expiry.
+LOCAL_COPIES_BYTES = 32 * 1024 * 1024
+_local_copies = collections.OrderedDict()  # key -> entry, least recently used first
+_local_lock = threading.Lock()
+
+
+def _local_copy(key):
+    with _local_lock:
+        entry = _local_copies.get(key)
+        if entry is not None:
+            _local_copies.move_to_end(key)
+        return entry
+
+
+def _keep_local_copy(key, entry):
+    with _local_lock:
+        _local_copies[key] = entry
+        _local_copies.move_to_end(key)
+        total = sum(len(kept[-1]) for kept in _local_copies.values())
+        while total > LOCAL_COPIES_BYTES and len(_local_copies) > 1:
+            _, dropped = _local_copies.popitem(last=False)
+            total -= len(dropped[-1])
+
+
+def _drop_local_copy(key):
+    with _local_lock:
+        _local_copies.pop(key, None)

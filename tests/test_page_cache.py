@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from blog import page_cache
 from blog.context_processors import layout
 from blog.models import Post, SiteSettings
 from blog.page_cache import shared_page
@@ -632,3 +633,14 @@ def test_a_cached_post_page_closes_its_discussion_on_time(client, site):
         assertContains(after, CLOSED_NOTICE)
         assertNotContains(after, 'id="respond"')
         assert after["ETag"] != before["ETag"]
+
+
+def test_another_worker_serves_the_page_from_the_shared_cache_and_checks_the_same_versions(client, site):
+    url = site.post.get_absolute_url()
+    rendered(client, url)
+    page_cache._local_copies.clear()  # as in another worker process, which has no copy of its own
+    assertContains(from_cache(client, url), site.post.title)
+
+    # A change made anywhere (here straight in the shared cache) reaches every worker's copy.
+    page_cache._bump([f"post:{site.post.pk}"])
+    rendered(client, url)
