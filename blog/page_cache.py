@@ -12,6 +12,9 @@ each a new version; a cached page remembers the versions it was built on, so a c
 exactly the pages that show it stale (no global flush), and pages expire anyway at the next
 time-driven change (`until`: a scheduled post going live, a discussion closing).
 
+Each worker also keeps its latest pages in memory: a hit then reads only the versions from the
+shared cache, not the page itself.
+
 Never shared: staff (a session), a reader with a held comment of their own (its signed
 cookie), a page with a flash message, anything but a 200 to a GET, a response that sets a
 cookie (a CSRF token, say) or says it is private. Shared pages leave out the per-visitor
