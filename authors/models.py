@@ -10,6 +10,24 @@ from blog.markup import html_to_text, render_markdown
 class User(AbstractUser):
     """A login. Set as AUTH_USER_MODEL from the first migration so it can grow later."""
 
+    class CommentAlerts(models.TextChoices):
+        """How a moderator hears of comments held for moderation (comments/notifications.py)."""
+
+        EACH = "each", _("An email for each held comment")
+        HOURLY = "hourly", _("One digest an hour")
+        DAILY = "daily", _("One digest a day")
+        NEVER = "never", _("No email")
+
+    comment_alerts = models.CharField(
+        _("held-comment emails"),
+        max_length=10,
+        choices=CommentAlerts.choices,
+        default=CommentAlerts.EACH,
+        help_text=_("For moderators: how to hear of comments waiting for moderation."),
+    )
+    # The latest digest sent: the next one lists what was held since.
+    comment_digest_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
 
 class Author(models.Model):
     """A byline: a person who writes, with or without a login (guest authors)."""

@@ -69,7 +69,9 @@ class SiteSettings(models.Model):
 
     # Spam and abuse rules (comments/spam.py applies them to every public comment).
     comment_hold_first = models.BooleanField(
-        _("hold a commenter's first comment"), default=True, help_text=_("Until that email has an approved comment.")
+        _("hold a commenter's first comment"),
+        default=True,
+        help_text=_("Until the email is verified and has enough approved comments (below)."),
     )
     comment_rate_per_minute = models.PositiveSmallIntegerField(
         _("comments per minute (per IP and per email)"), default=5, validators=[MinValueValidator(1)]
@@ -79,6 +81,17 @@ class SiteSettings(models.Model):
     )
     comment_duplicate_minutes = models.PositiveIntegerField(
         _("refuse the same text again within (minutes)"), default=60
+    )
+    comment_trusted_after = models.PositiveSmallIntegerField(
+        _("trust a verified email after this many approved comments"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Its comments then skip first-comment moderation; the other spam rules still apply."),
+    )
+    comment_edit_minutes = models.PositiveSmallIntegerField(
+        _("commenters may edit or delete their comment for (minutes)"),
+        default=15,
+        help_text=_("While it has no replies. 0 turns editing off."),
     )
     comment_max_links = models.PositiveSmallIntegerField(_("hold a comment with more links than"), default=2)
     comment_max_length = models.PositiveIntegerField(

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from comments import akismet
 from comments.client_ip import client_ip
-from comments.models import Ban, Comment, CommentReport
+from comments.models import Ban, Comment, Commenter, CommentReport, EmailModeration
 from comments.services import comment_create, comment_set_status
 from comments.trees import MAX_INDENT
 
@@ -288,6 +288,7 @@ class CommentAdmin(admin.ModelAdmin):
                 body=form.cleaned_data["body"],
                 ip_address=client_ip(request),
                 user_agent=request.headers.get("user-agent", ""),
+                notify=True,
             )
             if approve:
                 comment_set_status([comment], Status.APPROVED, moderator=request.user)
@@ -392,3 +393,32 @@ class BanAdmin(admin.ModelAdmin):
             return self.get_empty_value_display()
         url = reverse("admin:comments_comment_change", args=[ban.comment.pk])
         return format_html('<a href="{}">{}</a>', url, excerpt(ban.comment, 40))
+
+
+@admin.register(Commenter)
+class CommenterAdmin(admin.ModelAdmin):
+    """Addresses that asked for email: verified or not, unsubscribed or not. Read-only but for deleting."""
+
+    list_display = ["email", "verified_at", "unsubscribed_at", "created_at"]
+    list_filter = [("verified_at", admin.EmptyFieldListFilter), ("unsubscribed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email"]
+    readonly_fields = ["email", "verified_at", "unsubscribed_at", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EmailModeration)
+class EmailModerationAdmin(admin.ModelAdmin):
+    """The log of moderation done from email links."""
+
+    list_display = ["acted_at", "action", "comment", "moderator", "ip_address"]
+    list_filter = ["action"]
+    list_select_related = ["comment", "moderator"]
+    readonly_fields = ["acted_at", "action", "comment", "moderator", "ip_address", "nonce"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

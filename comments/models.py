@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +88,8 @@ class Comment(MPTTModel):
         verbose_name=_("moderated by"),
     )
     moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+    # When readers, followers and authors were told of it (once, when it first became public).
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class MPTTMeta:
         # No order_insertion_by: appending is already chronological.
@@ -215,3 +217,122 @@ class CommentReport(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()}: {self.comment}"
+
+
+def normalise_email(email):
+    """The form an address is known by: no surrounding space, compared ignoring case."""
+    return email.strip().lower()
+
+
+class Commenter(models.Model):
+    """An email address that commented, keyed by its normalised form.
+
+    Only a verified address (its owner followed the confirmation link and pressed the
+    button) is ever sent anything but that confirmation: nobody can use the site to mail
+    strangers. `unsubscribed_at` stops every email to it until its owner asks again.
+    """
+
+    email = models.EmailField(_("email"), unique=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed from everything"), null=True, blank=True)
+    # Confirmation emails sent today: a few per address per day at most.
+    confirmations_sent = models.PositiveSmallIntegerField(default=0, editable=False)
+    confirmation_day = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("first seen"), default=timezone.now)
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("commenter")
+        verbose_name_plural = _("commenters")
+        constraints = [models.CheckConstraint(condition=Q(email=Lower("email")), name="commenter_email_lowercase")]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_verified(self):
+        return self.verified_at is not None
+
+    @property
+    def may_be_mailed(self):
+        """Verified and not unsubscribed from everything."""
+        return self.verified_at is not None and self.unsubscribed_at is None
+
+
+class Subscription(models.Model):
+    """A commenter following replies to one comment, or every new comment in a thread.
+
+    Inactive while the commenter is unverified: notifications go to verified commenters only.
+    """
+
+    class Kind(models.TextChoices):
+        REPLIES = "replies", _("Replies to this comment")
+        THREAD = "thread", _("New comments in this thread")
+
+    commenter = models.ForeignKey(Commenter, on_delete=models.CASCADE, related_name="subscriptions")
+    # For THREAD, the comment the subscriber wrote: the thread is its tree (tree_id).
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="subscriptions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(_("subscribed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["commenter", "comment", "kind"], name="one_subscription_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.commenter}: {self.get_kind_display()}"
+
+
+class MutedPost(models.Model):
+    """An author (or anyone mailed about a post's discussion) who unsubscribed from that one post."""
+
+    commenter = models.ForeignKey(Commenter, on_delete=models.CASCADE, related_name="muted_posts")
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["commenter", "post"], name="mute_a_post_once")]
+
+    def __str__(self):
+        return f"{self.commenter} muted post {self.post_id}"
+
+
+class CommentRevision(models.Model):
+    """A comment's text before its writer edited it: moderators can read every earlier version."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField(_("text before the edit"))
+    written_at = models.DateTimeField(_("written"))
+    replaced_at = models.DateTimeField(_("replaced"), default=timezone.now)
+
+    class Meta:
+        ordering = ["comment", "-replaced_at"]
+        verbose_name = _("earlier version")
+        verbose_name_plural = _("earlier versions")
+
+    def __str__(self):
+        return f"{self.comment_id} before {self.replaced_at:%Y-%m-%d %H:%M}"
+
+
+class EmailModeration(models.Model):
+    """A moderation link from an email that was used: one use per link, and a log of who did what."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="email_moderations")
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(_("action"), max_length=10)
+    # The link's nonce: a second use finds it here and is refused.
+    nonce = models.CharField(max_length=64, unique=True)
+    acted_at = models.DateTimeField(_("acted"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-acted_at"]
+        verbose_name = _("moderation from email")
+        verbose_name_plural = _("moderation from email")
+
+    def __str__(self):
+        return f"{self.action} {self.comment_id} by {self.moderator}"

@@ -110,6 +110,7 @@ def _approve_and_reply(request, comment):
             status=Comment.Status.APPROVED,
             ip_address=client_ip(request),
             user_agent=request.headers.get("user-agent", ""),
+            notify=True,
         )
         comment_set_status([comment], Comment.Status.APPROVED, moderator=request.user)
     messages.success(request, f"The comment by {comment.name} is approved and your reply is published.")

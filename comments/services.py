@@ -12,6 +12,7 @@ Moderation changes a status only, never moves a node, so it needs no tree lock.
 """
 
 from collections import defaultdict
+from functools import partial
 from operator import attrgetter
 
 from django.db import connection, transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from blog.invalidation import comments_changed
 from blog.models import Post, SiteSettings
+from comments import notifications
 from comments.fragments import render_public_html, rerender
 from comments.markup import render_comment
 from comments.models import Comment, CommentReport
@@ -76,11 +78,14 @@ def comment_create(
     user_agent="",
     created_at=None,
     body_html=None,
+    notify=False,
 ):
     """Create one comment with the `status` its caller decided, under the tree locks.
 
     `body_html` is for imports: HTML already converted and sanitised; otherwise `body` is
-    rendered as a reader's Markdown.
+    rendered as a reader's Markdown. With `notify` (the public form, moderators' replies),
+    the people it concerns are emailed once the transaction commits (comments.notifications);
+    imports and demo data leave it off.
 
     A reply to a comment at the maximum depth attaches beside it (to its parent) and
     records whom it answers in `in_reply_to`, as WordPress does.
@@ -104,6 +109,9 @@ def comment_create(
         user_agent=(user_agent or "")[:300],
         created_at=created_at or timezone.now(),
     )
+    if status == Comment.Status.APPROVED:
+        # Public from the start: whoever it concerns hears now (with `notify`) or never.
+        comment.notified_at = comment.created_at
     with transaction.atomic():
         lock_forest()
         if parent is None:
@@ -125,6 +133,9 @@ def comment_create(
             # One more, atomically (UPDATE waits for and adds to the latest committed count):
             # cheaper than a recount, and the post's row is locked only from here to the commit.
             Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        if notify:
+            # After the commit, and robust: email never slows down or breaks posting.
+            transaction.on_commit(partial(notifications.comment_posted, comment.pk), robust=True)
     return comment
 
 
@@ -141,6 +152,8 @@ def comment_set_status(comments, status, *, moderator=None):
         post_ids = Comment.objects.filter(pk__in=ids).values_list("post_id", flat=True).distinct().order_by("post_id")
         for post_id in post_ids:
             refresh_comment_count(post_id)
+        if status == Comment.Status.APPROVED:
+            transaction.on_commit(partial(notifications.comments_approved, ids), robust=True)
     return len(ids)
 
 
@@ -175,6 +188,8 @@ def build_trees(post, forest):
             comment.post = post
             comment.body_html = comment.body_html or render_comment(comment.body)
             comment.public_html = render_public_html(comment)
+            if comment.status == Comment.Status.APPROVED:
+                comment.notified_at = comment.created_at
         # One insert per level across every tree: parents are saved before their children,
         # so each child can point at a saved parent.
         by_level = {}

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from blog.models import Post
 from blog.views import PostDetailView
-from comments import spam
+from comments import commenters, editing, spam
 from comments.client_ip import client_ip
 from comments.forms import COMMENT_ID, CommentForm, remember_commenter, remembered_commenter, reply_target
 from comments.models import Comment
@@ -77,7 +77,10 @@ def post_comment(request, post_id):
         website=submission.website,
         ip_address=submission.ip_address,
         user_agent=submission.user_agent,
+        notify=True,
     )
+    if status != Comment.Status.SPAM:
+        commenters.after_posting(comment, form)
 
     if status == Comment.Status.SPAM:
         # Like a success, so a bot learns nothing; moderators find it with its reasons.
@@ -88,6 +91,7 @@ def post_comment(request, post_id):
         response = HttpResponseRedirect(comment_url(comment, viewer), status=303)
         if status != Comment.Status.APPROVED:
             remember_held(request, response, comment)
+        editing.remember_editable(request, response, comment)
     remember_commenter(request, response, form)
     return response
 

@@ -6,6 +6,7 @@ real SECRET_KEY, ALLOWED_HOSTS and SITE_URL. Every variable is documented in
 discussion rules) live in the database, not here.
 """
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The outgoing mail queue (comments/mail.py): sent by `manage.py deliver_mail`, retried on failure.
+    "post_office",
     "authors",
     "blog",
     "comments",
@@ -251,6 +254,19 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"Colloquy <noreply@{_site_host}>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Notifications are queued in the database (django-post-office) after the comment commits and
+# sent by `manage.py deliver_mail` (a worker, or cron each minute) through EMAIL_BACKEND above;
+# a failure is logged and retried every RETRY_INTERVAL, MAX_RETRIES times.
+POST_OFFICE = {
+    "BACKENDS": {"default": EMAIL_CONFIG["EMAIL_BACKEND"]},
+    "DEFAULT_PRIORITY": "medium",
+    "MAX_RETRIES": env.int("MAIL_MAX_RETRIES", default=6),
+    "RETRY_INTERVAL": datetime.timedelta(minutes=env.int("MAIL_RETRY_MINUTES", default=10)),
+    "MESSAGE_ID_ENABLED": True,
+    "MESSAGE_ID_FQDN": _site_host,
+    "LOG_LEVEL": 1,  # log failures only
+    "CELERY_ENABLED": False,
+}
 ADMINS = [("Admin", address) for address in env.list("ADMINS", default=[])]
 
 # HTTPS. On by default outside DEBUG; behind a TLS proxy set SECURE_PROXY_SSL_HEADER,

@@ -10,7 +10,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ["DEBUG"] = "0"
 
 from config.settings import *  # noqa: F403
-from config.settings import BASE_DIR, DATABASES
+from config.settings import BASE_DIR, DATABASES, POST_OFFICE
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
@@ -19,6 +19,8 @@ STORAGES = {
 }
 MEDIA_ROOT = BASE_DIR / ".test-media"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The queue sends into django.core.mail.outbox too; tests run comments.mail.deliver() to flush it.
+POST_OFFICE = {**POST_OFFICE, "BACKENDS": {"default": EMAIL_BACKEND}, "THREADS_PER_PROCESS": 1}
 SITE_URL = "https://colloquy.example"
 ALLOWED_HOSTS = ["*"]
 SERVE_MEDIA = True
