@@ -67,6 +67,22 @@ def send_comment(client):
     return send
 
 
+@pytest.fixture
+def delivered(mailoutbox):
+    """Send the mail queue as `manage.py deliver_mail` does; returns every email sent in this test.
+
+    Notifications are queued after the commit: wrap the action in
+    `django_capture_on_commit_callbacks(execute=True)` first, then call `delivered()`.
+    """
+    from comments.mail import deliver
+
+    def send_queue():
+        deliver()
+        return mailoutbox
+
+    return send_queue
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium, never a downloaded browser; quiet on a closed network."""
