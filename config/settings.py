@@ -7,6 +7,7 @@ discussion rules) live in the database, not here.
 """
 
 import datetime
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -252,7 +253,13 @@ AKISMET_API_URL = env("AKISMET_API_URL", default="https://rest.akismet.com/1.1")
 # Email (password resets now; comment notifications later).
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"Colloquy <noreply@{_site_host}>")
+# A site on an IP address (development) sends as localhost: no address has an IP for a domain.
+try:
+    ipaddress.ip_address(_site_host)
+    _mail_host = "localhost"
+except ValueError:
+    _mail_host = _site_host
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"Colloquy <noreply@{_mail_host}>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Notifications are queued in the database (django-post-office) after the comment commits and
 # sent by `manage.py deliver_mail` (a worker, or cron each minute) through EMAIL_BACKEND above;
@@ -263,7 +270,7 @@ POST_OFFICE = {
     "MAX_RETRIES": env.int("MAIL_MAX_RETRIES", default=6),
     "RETRY_INTERVAL": datetime.timedelta(minutes=env.int("MAIL_RETRY_MINUTES", default=10)),
     "MESSAGE_ID_ENABLED": True,
-    "MESSAGE_ID_FQDN": _site_host,
+    "MESSAGE_ID_FQDN": _mail_host,
     "LOG_LEVEL": 1,  # log failures only
     "CELERY_ENABLED": False,
 }
@@ -326,5 +333,7 @@ LOGGING = {
         "django.security.DisallowedHost": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # django-axes reports every login at INFO (masked); its failures and lockouts are warnings.
         "axes": {"level": "WARNING"},
+        # The mail queue logs every batch at INFO; its failures (WARNING and up) are what matter.
+        "post_office": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
