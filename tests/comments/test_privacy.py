@@ -8,10 +8,12 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from post_office import mail
+from post_office.models import Email
 from pytest_django.asserts import assertContains, assertNotContains
 
 from blog.models import Post, SiteSettings
-from comments.models import Ban, Comment, CommentReport
+from comments.models import Ban, Comment, Commenter, CommentReport, CommentRevision, MutedPost, Subscription
 from comments.services import ANONYMOUS, comment_set_status
 from comments.trees import tree_errors
 from tests.factories import PostFactory, make_comment, make_threads
@@ -423,3 +425,33 @@ def test_a_reply_beside_a_hidden_comment_does_not_name_it(client, post):
     assertContains(response, "An answer beside it.")
     assertNotContains(response, "Spammer Name")
     assertContains(response, "in reply to a removed comment")
+
+
+def test_export_and_erase_cover_the_email_record_its_subscriptions_earlier_versions_and_mail(post, mia):
+    mia_record = Commenter.objects.create(email="mia@example.org", verified_at=T)
+    Subscription.objects.create(commenter=mia_record, comment=mia["root"], kind=Subscription.Kind.THREAD)
+    MutedPost.objects.create(commenter=mia_record, post=post)
+    CommentRevision.objects.create(comment=mia["root"], body="Mia's first draft.", written_at=T)
+    mail.send(recipients=["mia@example.org"], sender="site@example.com", subject="A reply", message="Ola replied.")
+    ola_record = Commenter.objects.create(email="ola@example.org", verified_at=T)
+
+    data = json.loads(run("commenter_data", "export", "Mia@Example.org"))
+
+    record = data["email_record"]
+    assert record["verified"] == T.isoformat().replace("+00:00", "Z")
+    assert record["subscriptions"] == [
+        {"comment": mia["root"].pk, "kind": "thread", "since": record["subscriptions"][0]["since"]}
+    ]
+    assert record["muted_posts"] == [post.pk]
+    assert data["emails_sent"] == 1
+    root = next(comment for comment in data["comments"] if comment["id"] == mia["root"].pk)
+    assert [version["text"] for version in root["earlier_versions"]] == ["Mia's first draft."]
+
+    output = run("commenter_data", "erase", "mia@example.org", "--remove-text")
+
+    assert "Deleted the email record, its subscriptions and 1 logged email(s) to it." in output
+    assert not Commenter.objects.filter(email="mia@example.org").exists()
+    assert not Subscription.objects.exists() and not MutedPost.objects.exists()
+    assert not CommentRevision.objects.exists()
+    assert not Email.objects.exists()
+    assert Commenter.objects.get() == ola_record
