@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from authors.models import Author, AuthorLink, User
 
@@ -15,7 +16,10 @@ def may_change_profile(user, author):
 
 @admin.register(User)
 class UserAdmin(auth_admin.UserAdmin):
-    pass
+    fieldsets = [
+        *auth_admin.UserAdmin.fieldsets,
+        (_("Comments"), {"fields": ["comment_alerts"]}),
+    ]
 
 
 class AuthorLinkInline(admin.TabularInline):

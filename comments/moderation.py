@@ -6,6 +6,7 @@ change through `comments.services`; nothing here moves a node.
 """
 
 import secrets
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from blog.invalidation import comments_changed
 from blog.models import SiteSettings
-from comments import akismet
+from comments import akismet, moderator_mail
 from comments.client_ip import client_ip
 from comments.forms import CommentForm
 from comments.models import Comment, CommentReport
@@ -209,6 +210,8 @@ def hold_reported(comment):
             refresh_comment_count(comment.post_id)
     if held:
         comment.status, comment.hold_reasons = Comment.Status.PENDING, reasons
+        # Moderators hear of it as of any held comment (each, or in their next digest by date).
+        transaction.on_commit(partial(moderator_mail.comment_held, comment), robust=True)
 
 
 def _over_report_limit(ip_address):

@@ -294,7 +294,9 @@ def test_production_cookies_are_secure_and_plain_http_is_redirected(production, 
 
 def test_no_template_has_inline_script_style_or_event_handlers(settings):
     """The policy forbids them; a template that used one would break under it."""
-    templates = sorted((settings.BASE_DIR / "templates").rglob("*.html"))
+    # Emails are not pages under the policy, and mail clients need inline styles.
+    emails = settings.BASE_DIR / "templates" / "comments" / "email"
+    templates = sorted(path for path in (settings.BASE_DIR / "templates").rglob("*.html") if emails not in path.parents)
     assert templates
     for template in templates:
         inspector = Inspector()

@@ -170,3 +170,18 @@ def test_the_post_page_has_one_shared_report_form(client, post):
     html = response.content.decode()
     links = re.findall(r'href="/comments/report/\?comment=(\d+)"', html)
     assert links == [str(comment.pk) for comment in comments]
+
+
+def test_moderators_hear_of_a_comment_held_by_reports(
+    post, comment, staff, django_capture_on_commit_callbacks, delivered
+):
+    SiteSettings.objects.update_or_create(pk=1, defaults={"comment_report_threshold": 1})
+    SiteSettings.load()
+    staff(MODERATORS, username="mona", email="mona@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report(Client(), comment)
+
+    (held,) = [email for email in delivered() if email.to == ["mona@example.com"]]
+    assert "Buy cheap watches" in held.body
+    assert "Reported by readers" in held.body
