@@ -18,6 +18,8 @@ COMMENTER_MAX_AGE = 60 * 60 * 24 * 365
 # Beside it, readable by JavaScript and holding nothing: "there are details to fetch".
 REMEMBERED_FLAG_COOKIE = "colloquy_remembered"
 REMEMBERED_FIELDS = ("name", "email", "website")
+# What a reader may ask of their email address (comments.commenters acts on them after posting).
+EMAIL_OPTIONS = ("notify_replies", "follow_thread", "verify_email")
 
 # A comment id as it may arrive in a query string: short enough for a bigint column.
 COMMENT_ID = re.compile(r"[0-9]{1,18}")
@@ -69,6 +71,12 @@ class CommentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     remember = forms.BooleanField(label=_("Remember my name, email and website on this browser"), required=False)
+    # Nothing is sent but one confirmation until the reader confirms the address (comments.commenters).
+    notify_replies = forms.BooleanField(label=_("Email me when someone replies to me"), required=False)
+    follow_thread = forms.BooleanField(label=_("Email me every new comment in this thread"), required=False)
+    verify_email = forms.BooleanField(
+        label=_("Confirm my email address: trusted commenters skip moderation"), required=False
+    )
     parent = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
     # Spam traps, judged by comments/spam.py: never a form error, which would teach a bot.
     # A field people neither see nor reach with the keyboard (screen readers hear "leave empty")...
@@ -91,8 +99,8 @@ class CommentForm(forms.Form):
             limit=f"{self.max_length:,}",
         )
         if user.is_authenticated:
-            # The login says who is writing; the badge comes from it too.
-            for name in (*REMEMBERED_FIELDS, "remember"):
+            # The login says who is writing (the badge comes from it too) and has its own email settings.
+            for name in (*REMEMBERED_FIELDS, "remember", *EMAIL_OPTIONS):
                 del self.fields[name]
 
     @classmethod

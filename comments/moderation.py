@@ -6,7 +6,6 @@ change through `comments.services`; nothing here moves a node.
 """
 
 import secrets
-from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -211,7 +210,7 @@ def hold_reported(comment):
     if held:
         comment.status, comment.hold_reasons = Comment.Status.PENDING, reasons
         # Moderators hear of it as of any held comment (each, or in their next digest by date).
-        transaction.on_commit(partial(moderator_mail.comment_held, comment), robust=True)
+        transaction.on_commit(lambda: moderator_mail.comment_held(comment), robust=True)
 
 
 def _over_report_limit(ip_address):

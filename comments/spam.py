@@ -7,8 +7,10 @@ too often (HTTP 429) or sending the same text again (400). Every other layer giv
 kept for moderators and never shown; a held comment waits for approval. A bot learns
 nothing: its spam is redirected like a success.
 
-Moderators and the post's own authors skip all of it. The rules' numbers and lists are
-the discussion settings editors change in the admin (SiteSettings).
+Moderators and the post's own authors skip all of it. A trusted commenter (a verified
+address with enough approved comments, `is_trusted`) skips only the first-comment hold.
+The rules' numbers and lists are the discussion settings editors change in the admin
+(SiteSettings).
 """
 
 import datetime
@@ -25,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blog.models import SiteSettings
 from comments import akismet
-from comments.models import Ban, Comment
+from comments.models import Ban, Comment, Commenter, normalise_email
 from comments.viewers import is_moderator
 
 Reason = Comment.HoldReason
@@ -100,7 +102,7 @@ def screen(submission):
     if not is_spam and akismet.is_enabled() and akismet.comment_check(submission):
         verdicts.append(spam(Reason.AKISMET))
         is_spam = True
-    if not is_spam and rules.comment_hold_first and is_first_comment(submission.email):
+    if not is_spam and rules.comment_hold_first and not is_trusted(submission.email, rules):
         verdicts.append(held(Reason.FIRST_COMMENT))
 
     reasons = [verdict.reason for verdict in verdicts]
@@ -190,9 +192,16 @@ def first_listed(entries, submission):
     return None
 
 
-def is_first_comment(email):
-    """No approved comment yet from this email (compared ignoring case, as the index does)."""
-    return not email or not Comment.objects.filter(email__iexact=email, status=Comment.Status.APPROVED).exists()
+def is_trusted(email, rules):
+    """A verified address (its owner confirmed it) with at least `rules.comment_trusted_after` approved comments.
+
+    An address nobody confirmed is never trusted, whatever was approved under it: anyone may type it.
+    """
+    if not email or not Commenter.objects.filter(email=normalise_email(email), verified_at__isnull=False).exists():
+        return False
+    # Compared ignoring case, as the index does; counting stops at the number needed.
+    approved = Comment.objects.filter(email__iexact=email.strip(), status=Comment.Status.APPROVED)
+    return approved[: rules.comment_trusted_after].count() >= rules.comment_trusted_after
 
 
 def over_rate_limit(submission, rules):

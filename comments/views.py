@@ -14,7 +14,14 @@ from blog.models import Post
 from blog.views import PostDetailView
 from comments import commenters, editing, spam
 from comments.client_ip import client_ip
-from comments.forms import COMMENT_ID, CommentForm, remember_commenter, remembered_commenter, reply_target
+from comments.forms import (
+    COMMENT_ID,
+    EMAIL_OPTIONS,
+    CommentForm,
+    remember_commenter,
+    remembered_commenter,
+    reply_target,
+)
 from comments.models import Comment
 from comments.services import comment_create
 from comments.trees import permalink_page
@@ -145,7 +152,8 @@ def csrf_failure(request, reason=""):
         return page.render_to_response(context, status=403)
     viewer = viewer_for(request)
     typed = {name: request.POST.get(name, "") for name in ("name", "email", "website", "body")}
-    initial = {**typed, "remember": bool(request.POST.get("remember")), "form_token": spam.form_token()}
+    ticked = {name: bool(request.POST.get(name)) for name in ("remember", *EMAIL_OPTIONS)}
+    initial = {**typed, **ticked, "form_token": spam.form_token()}
     form = CommentForm(post=post, viewer=viewer, user=request.user, initial=initial)
     parent = request.POST.get("parent", "")
     if COMMENT_ID.fullmatch(parent):

@@ -108,3 +108,19 @@ def make_threads(post, *threads):
     from comments.services import build_trees
 
     return {comment.name: comment for comment in build_trees(post, list(threads))}
+
+
+def verified_commenter(email="ada@example.com", **fields):
+    """A Commenter whose owner confirmed the address (comments.commenters), so it may be mailed."""
+    from comments.models import Commenter, normalise_email
+
+    commenter, _ = Commenter.objects.update_or_create(
+        email=normalise_email(email), defaults={"verified_at": timezone.now(), **fields}
+    )
+    return commenter
+
+
+def trusted_commenter(email="ada@example.com", name="Ada Reader"):
+    """A verified address with an approved comment elsewhere: its comments skip the first-comment hold."""
+    make_comment(PostFactory(), email=email, name=name)
+    return verified_commenter(email)

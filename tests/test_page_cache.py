@@ -38,6 +38,7 @@ from tests.factories import (
     comment_node,
     make_comment,
     make_threads,
+    verified_commenter,
 )
 
 pytestmark = pytest.mark.django_db
@@ -282,7 +283,8 @@ def test_approving_a_comment_refreshes_its_post_and_the_comment_feeds(client, si
 
 
 def test_posting_a_comment_refreshes_its_post_and_the_comment_feeds(client, site, send_comment):
-    make_comment(site.other, name="Ada Reader", email="ada@example.com")  # a known commenter: approved at once
+    make_comment(site.other, name="Ada Reader", email="ada@example.com")
+    verified_commenter("ada@example.com")  # a trusted commenter: approved at once
     urls = shared_urls(site)
     feeds = ["comment feed", "comment atom", "post comment feed", "post comment atom"]
     for kind in ["post", *feeds]:

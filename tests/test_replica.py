@@ -27,7 +27,7 @@ from pytest_django.asserts import assertContains
 from authors.roles import MODERATORS
 from blog.models import Post, SiteSettings
 from config.replica import PRIMARY_COOKIE, ReplicaMiddleware, reads_from_replica
-from tests.factories import PostFactory, make_comment
+from tests.factories import PostFactory, make_comment, verified_commenter
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
@@ -46,6 +46,7 @@ def replica_routing(settings):
 def post():
     post = PostFactory()
     make_comment(post, name="Ada Reader", email="ada@example.com", body="An approved comment.")
+    verified_commenter("ada@example.com")  # trusted: her comments are approved at once
     return post
 
 

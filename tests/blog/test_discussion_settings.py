@@ -12,7 +12,7 @@ from authors.roles import EDITORS, MODERATORS
 from blog.models import Post, SiteSettings
 from comments.models import Comment
 from tests.admin_forms import post_form
-from tests.factories import AuthorFactory, PostFactory, UserFactory, make_comment
+from tests.factories import AuthorFactory, PostFactory, UserFactory, trusted_commenter
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +23,8 @@ MODERATED_NOTICE = "Comments on this post are reviewed by a moderator before the
 
 
 def trusted_reader(email="ada@example.com"):
-    """Give `email` an approved comment elsewhere, so the first-comment rule does not hold it."""
-    make_comment(PostFactory(), email=email, name="Ada Reader")
+    """Make `email` a trusted commenter (verified, an approved comment elsewhere): no first-comment hold."""
+    trusted_commenter(email)
 
 
 def site_closes_after(days):

@@ -12,7 +12,7 @@ from pytest_django.asserts import assertContains
 
 from authors.roles import MODERATORS
 from comments.models import Comment
-from tests.factories import PostFactory, make_comment
+from tests.factories import PostFactory, make_comment, trusted_commenter
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,8 @@ def post():
 
 
 def trusted_reader(email="ada@example.com"):
-    make_comment(PostFactory(), email=email, name="Ada Reader")
+    """Make `email` a trusted commenter (verified, an approved comment elsewhere): no first-comment hold."""
+    trusted_commenter(email)
 
 
 def test_akismets_spam_verdict_marks_the_comment_spam(send_comment, post, fake_akismet, settings):

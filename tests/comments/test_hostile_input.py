@@ -18,7 +18,7 @@ from blog.models import SiteSettings
 from comments.models import Comment
 from comments.services import comment_set_status
 from comments.validators import BIDI_CONTROLS
-from tests.factories import PostFactory, make_comment
+from tests.factories import PostFactory, trusted_commenter
 from tests.inert_html import assert_inert
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def moderator(client, staff):
 def post_hostile(send_comment, post, field, payload, number):
     """Post `payload` into `field` as a trusted reader of its own (own email and IP address)."""
     email = f"reader{number}@example.com"
-    make_comment(PostFactory(), email=email, name=f"Reader {number}")  # approved before: no first-comment hold
+    trusted_commenter(email, name=f"Reader {number}")  # verified, approved before: no first-comment hold
     fields = {"name": f"Reader {number}", "email": email, "body": f"A comment with a hostile {field}.", field: payload}
     return send_comment(post, meta={"REMOTE_ADDR": f"192.0.2.{number + 1}"}, **fields)
 

@@ -18,7 +18,7 @@ from comments.forms import COMMENTER_COOKIE
 from comments.models import Comment
 from comments.spam import form_token
 from comments.viewers import HELD_COOKIE
-from tests.factories import AuthorFactory, PostFactory, make_comment
+from tests.factories import AuthorFactory, PostFactory, make_comment, trusted_commenter
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +49,8 @@ def send(client, post, **fields):
 
 
 def trusted_reader(email="ada@example.com"):
-    """Give `email` an approved comment elsewhere, so its next comments are approved at once."""
-    make_comment(PostFactory(), email=email, name="Ada Reader")
+    """Make `email` a trusted commenter (verified, an approved comment elsewhere): no first-comment hold."""
+    trusted_commenter(email)
 
 
 def position(html, marker):

@@ -17,7 +17,7 @@ from comments.models import Ban, Comment
 from comments.services import comment_set_status
 from comments.spam import FORM_TOKEN_SALT
 from comments.viewers import HELD_COOKIE
-from tests.factories import AuthorFactory, PostFactory, make_comment
+from tests.factories import AuthorFactory, PostFactory, make_comment, trusted_commenter, verified_commenter
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +36,8 @@ def rules():
 
 
 def trusted_reader(email="ada@example.com"):
-    """Give `email` an approved comment elsewhere, so the first-comment rule lets it through."""
-    make_comment(PostFactory(), email=email, name="Ada Reader")
+    """Make `email` a trusted commenter (verified, an approved comment elsewhere): no first-comment hold."""
+    trusted_commenter(email)
 
 
 def the_comment(body):
@@ -255,7 +255,7 @@ def test_the_maximum_length_comes_from_the_settings(client, send_comment, post, 
     assert not Comment.objects.exists()
 
 
-def test_a_first_comment_is_held_and_the_next_approved_once_one_is(send_comment, post, rules):
+def test_a_first_comment_is_held_and_the_next_approved_once_verified_and_approved(send_comment, post, rules):
     send_comment(post, body="Hello, first time here.")
     first = the_comment("Hello, first time here.")
     assert (first.status, first.hold_reasons) == (Status.PENDING, ["first_comment"])
@@ -263,8 +263,12 @@ def test_a_first_comment_is_held_and_the_next_approved_once_one_is(send_comment,
 
     comment_set_status([first], Status.APPROVED)
     send_comment(post, body="Back again.", email="ADA@example.com")
+    # Anyone may type an address: an approved comment alone no longer trusts it (tests/comments/test_trusted.py).
+    assert the_comment("Back again.").hold_reasons == ["first_comment"]
 
-    assert the_comment("Back again.").status == Status.APPROVED
+    verified_commenter("ada@example.com")
+    send_comment(post, body="Confirmed now.", email="ADA@example.com")
+    assert the_comment("Confirmed now.").status == Status.APPROVED
 
 
 def test_first_comments_are_approved_when_the_rule_is_off(send_comment, post, rules):

@@ -12,7 +12,7 @@ from authors.models import User
 from authors.roles import AUTHORS, sync_roles
 from comments.models import Comment
 from tests.e2e.conftest import comment_form, reply_nested_under
-from tests.factories import PASSWORD, make_comment
+from tests.factories import PASSWORD, make_comment, verified_commenter
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -59,8 +59,9 @@ def test_a_reader_fixes_a_mistake_and_sees_the_comment_held_for_them_alone(demo,
 
 
 def test_a_reader_replies_four_levels_deep_with_and_without_javascript(demo, seed_post, page, browser, snap):
-    # Ada has commented here before, so her replies appear at once and can be answered.
+    # Ada has commented here before and confirmed her address, so her replies appear at once and can be answered.
     make_comment(seed_post, name="Ada Reader", email="ada@example.com", body="Thank you for the letters.")
+    verified_commenter("ada@example.com")
     abdul = Comment.objects.get(post=seed_post, name="Abdul Momen")
 
     open_seed_post(page, demo.url, seed_post)

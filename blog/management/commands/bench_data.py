@@ -24,7 +24,7 @@ from django.db import transaction
 
 from authors.models import Author
 from blog.models import Category, Post, PostAuthor, SiteSettings, Tag
-from comments.models import Comment
+from comments.models import Comment, Commenter
 from comments.services import build_trees
 
 SEED_SLUG = "love-letters-between-north-korea-and-palestine"
@@ -223,8 +223,10 @@ class Command(BaseCommand):
         start = datetime.datetime(2021, 1, 1, 8, 0, tzinfo=UTC)
         self.add_threads(many, rng, [1] * POSTING_THREADS, start)
         self.add_threads(one, rng, [1], start)
-        # The driver's commenter has an approved comment, so theirs skip the first-comment hold.
+        # The driver's commenter has confirmed the address and has an approved comment, so theirs
+        # skip the first-comment hold (comments.spam.is_trusted).
         trusted = Comment(
             name=TRUSTED_NAME, email=TRUSTED_EMAIL, body="First!", status=Comment.Status.APPROVED, created_at=start
         )
         build_trees(many, [(trusted, [])])
+        Commenter.objects.update_or_create(email=TRUSTED_EMAIL, defaults={"verified_at": start})
