@@ -15,11 +15,11 @@ time-driven change (`until`: a scheduled post going live, a discussion closing).
 Each worker also keeps its latest pages in memory: a hit then reads only the versions from the
 shared cache, not the page itself.
 
-Never shared: staff (a session), a reader with a held comment of their own (its signed
-cookie), a page with a flash message, anything but a 200 to a GET, a response that sets a
-cookie (a CSRF token, say) or says it is private. Shared pages leave out the per-visitor
-parts (CSRF token, the form's signed timestamp, remembered name and email), which
-static/js/visitor.js fetches for this visitor (comments:form_token).
+Never shared: staff (a session), a reader with a held comment of their own or one they may
+still edit (signed cookies), a page with a flash message, anything but a 200 to a GET, a
+response that sets a cookie (a CSRF token, say) or says it is private. Shared pages leave
+out the per-visitor parts (CSRF token, the form's signed timestamp, remembered name and
+email), which static/js/visitor.js fetches for this visitor (comments:form_token).
 """
 
 import collections
@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-from comments.viewers import HELD_COOKIE
+from comments.viewers import EDITABLE_COOKIE, HELD_COOKIE
 from config.replica import reads_from_replica
 
 PAGE_PREFIX = "page:"
@@ -66,7 +66,7 @@ class SharedPage:
 
 def personal_cookies():
     """Cookies that make a page this visitor's own."""
-    return (settings.SESSION_COOKIE_NAME, HELD_COOKIE, CookieStorage.cookie_name)
+    return (settings.SESSION_COOKIE_NAME, HELD_COOKIE, EDITABLE_COOKIE, CookieStorage.cookie_name)
 
 
 def page_key(request):

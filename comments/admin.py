@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from comments import akismet
 from comments.client_ip import client_ip
-from comments.models import Ban, Comment, Commenter, CommentReport, EmailModeration
+from comments.models import Ban, Comment, Commenter, CommentReport, CommentRevision, EmailModeration
 from comments.services import comment_create, comment_set_status
 from comments.trees import MAX_INDENT
 
@@ -115,6 +115,29 @@ class ReportInline(admin.TabularInline):
         return False
 
 
+class RevisionInline(admin.TabularInline):
+    """The comment's text before each of its writer's edits, newest first; read-only, as the writer left it."""
+
+    model = CommentRevision
+    fields = ["body", "written_at", "replaced_at"]
+    readonly_fields = fields
+    ordering = ["-replaced_at"]
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        # Part of the comment, not a record of its own: whoever reads the comment reads these.
+        return request.user.has_perm("comments.view_comment")
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     """The moderation queue. Every write goes through comments.services.
@@ -140,7 +163,7 @@ class CommentAdmin(admin.ModelAdmin):
         (_("Moderation"), {"fields": ["status", "reasons", "created_at", "moderated_by", "moderated_at"]}),
     ]
     readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
-    inlines = [ReportInline]
+    inlines = [RevisionInline, ReportInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(report_count=Count("reports"))

@@ -5,7 +5,8 @@ is what made it slow (about 150 µs a comment). So `Comment.save()` stores the c
 reader sees it (`public_html`), and `discussion_html` joins the stored cards with the few
 parts that depend on the page or the viewer: the Reply link (only while the discussion is
 open), "in reply to …" (only if that comment is visible), the reply form, and, for
-moderators and for a writer's own held comment, the whole card from the template.
+moderators and for a writer's own held comments and those they may still edit (with Edit
+and Delete), the whole card from the template.
 
 After changing `comments/comment_card.html` (or the time zone), re-render every stored card
 with `manage.py rerender_comments`.
@@ -81,7 +82,12 @@ def discussion_html(discussion, context):
         append(' itemprop="comment" itemscope itemtype="https://schema.org/Comment">' if microdata else ">")
         if not node.shown:
             append('<p class="comment__placeholder">This comment was removed.</p>')
-        elif node.status == Comment.Status.APPROVED and not viewer.is_moderator and node.public_html:
+        elif (
+            node.status == Comment.Status.APPROVED
+            and not viewer.is_moderator
+            and node.editable_until is None  # before public_html, which the writer's models don't load
+            and node.public_html
+        ):
             card = node.public_html.replace(PK_SLOT, str(pk))
             if node.in_reply_to_id:
                 card = card.replace(REPLY_TO_SLOT, _in_reply_to(node), 1)

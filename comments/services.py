@@ -12,7 +12,6 @@ Moderation changes a status only, never moves a node, so it needs no tree lock.
 """
 
 from collections import defaultdict
-from functools import partial
 from operator import attrgetter
 
 from django.db import connection, transaction
@@ -21,10 +20,10 @@ from django.utils import timezone
 
 from blog.invalidation import comments_changed
 from blog.models import Post, SiteSettings
-from comments import notifications
+from comments import editing, notifications, spam
 from comments.fragments import render_public_html, rerender
 from comments.markup import render_comment
-from comments.models import Comment, CommentReport
+from comments.models import Comment, CommentReport, CommentRevision
 from comments.trees import tree_errors
 from comments.viewers import is_moderator
 
@@ -135,7 +134,7 @@ def comment_create(
             Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
         if notify:
             # After the commit, and robust: email never slows down or breaks posting.
-            transaction.on_commit(partial(notifications.comment_posted, comment.pk), robust=True)
+            transaction.on_commit(lambda: notifications.comment_posted(comment.pk), robust=True)
     return comment
 
 
@@ -153,7 +152,7 @@ def comment_set_status(comments, status, *, moderator=None):
         for post_id in post_ids:
             refresh_comment_count(post_id)
         if status == Comment.Status.APPROVED:
-            transaction.on_commit(partial(notifications.comments_approved, ids), robust=True)
+            transaction.on_commit(lambda: notifications.comments_approved(ids), robust=True)
     return len(ids)
 
 
@@ -375,3 +374,78 @@ def _renumber(nodes):
     _number(_subtree(root, children), tree_id=root.tree_id, level=0, left=1, rows=rows)
     moved = [node for node in rows if (node.lft, node.rght) != before[node.pk]]
     Comment.objects.bulk_update(moved, ["lft", "rght"])
+
+
+# Writers changing their own comment: comments.editing says when they may.
+
+# The layers of comments.spam that judge the text alone. The others judged how the comment
+# was sent (rate, form timing, honeypot, ban), which an edit does not repeat.
+CONTENT_LAYERS = (spam.block_list, spam.moderation_list, spam.too_many_links)
+
+
+def comment_edit(comment, *, body):
+    """Replace the text of `comment` with its writer's new `body`, keeping the old text as a CommentRevision.
+
+    Under the thread's lock the comment is read again and refused (editing.NotEditable) if it
+    can no longer be changed: a reply written meanwhile wins. The new text goes through the
+    content layers of comments.spam again: a block-list match makes it spam, the moderation
+    list or too many links hold it. Returns the comment as saved.
+    """
+    with transaction.atomic():
+        lock_forest()
+        lock_thread(comment.tree_id)
+        # The row too: a moderator's decision (an UPDATE) waits for the edit, or the edit for it.
+        comment = Comment.objects.select_related("post").select_for_update(of=("self",)).get(pk=comment.pk)
+        if reason := editing.why_not_editable(comment):
+            raise editing.NotEditable(reason)
+        now = timezone.now()
+        CommentRevision.objects.create(
+            comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at, replaced_at=now
+        )
+        status_before = comment.status
+        comment.status, comment.hold_reasons = _screen_edit(comment, body)
+        comment.body, comment.edited_at = body, now
+        comment.save(update_fields=["body", "body_html", "edited_at", "status", "hold_reasons"])
+        if comment.status != status_before:
+            refresh_comment_count(comment.post_id)
+        comments_changed(comment.post_id)  # readers' cached pages show the new text
+    return comment
+
+
+def _screen_edit(comment, body):
+    """The status and hold reasons of `comment` once its text is `body` (CONTENT_LAYERS)."""
+    if comment.badge != Comment.Badge.NONE:
+        return comment.status, comment.hold_reasons  # staff and the post's authors skip screening
+    submission = spam.Submission(
+        post=comment.post,
+        user=comment.user,
+        name=comment.name,
+        email=comment.email,
+        website=comment.website,
+        body=body,
+        ip_address=comment.ip_address,
+        user_agent=comment.user_agent,
+    )
+    rules = SiteSettings.load()
+    verdicts = [verdict for layer in CONTENT_LAYERS if (verdict := layer(submission, rules))]
+    # A held comment keeps why it was held; a moderator decides on all of it.
+    kept = list(comment.hold_reasons) if comment.status == Comment.Status.PENDING else []
+    reasons = kept + [verdict.reason for verdict in verdicts if verdict.reason not in kept]
+    if any(verdict.status == Comment.Status.SPAM for verdict in verdicts):
+        return Comment.Status.SPAM, reasons
+    if verdicts:
+        return Comment.Status.PENDING, reasons
+    return comment.status, reasons
+
+
+def comment_delete_own(comment):
+    """Its writer deletes `comment`: it becomes removed (the node stays), if it may still be changed."""
+    with transaction.atomic():
+        lock_forest()
+        lock_thread(comment.tree_id)
+        comment = Comment.objects.select_for_update().get(pk=comment.pk)
+        if reason := editing.why_not_editable(comment):
+            raise editing.NotEditable(reason)
+        comment_set_status([comment], Comment.Status.REMOVED)
+    comment.status = Comment.Status.REMOVED
+    return comment

@@ -57,21 +57,27 @@ class Node:
 
     __slots__ = (
         *("pk", "parent_id", "tree_id", "level", "status", "name", "in_reply_to_id", "in_reply_to_name", "public_html"),
-        *("shown", "opens", "closes", "indent", "number", "in_reply_to_shown"),
+        *("shown", "opens", "closes", "indent", "number", "in_reply_to_shown", "editable_until"),
     )
 
     def __init__(self, pk, parent_id, tree_id, level, status, name, in_reply_to_id, in_reply_to_name, public_html):
         self.pk, self.parent_id, self.tree_id, self.level, self.status = pk, parent_id, tree_id, level, status
         self.name, self.in_reply_to_id, self.in_reply_to_name = name, in_reply_to_id, in_reply_to_name
         self.public_html = public_html
+        self.editable_until = None  # only the writer's own comments, loaded as models, get a deadline
 
 
 @dataclass
 class Viewer:
-    """Who is looking: a moderator sees every comment; a reader sees approved ones and their own."""
+    """Who is looking: a moderator sees every comment; a reader sees approved ones and their own.
+
+    `own_comment_ids` are the reader's held comments; `editable_ids` those they may still edit
+    or delete (comments.editing), which their page shows with Edit and Delete.
+    """
 
     is_moderator: bool = False
     own_comment_ids: frozenset = frozenset()
+    editable_ids: frozenset = frozenset()
 
     def sees_text_of(self, comment):
         if comment.status == Comment.Status.APPROVED or self.is_moderator:
@@ -112,7 +118,7 @@ def discussion_page(post, viewer, page_number=1):
     paginator = Paginator(list(visible_threads(post, viewer)), settings.comment_threads_per_page)
     page = paginator.get_page(page_number)
     tree_ids = list(page.object_list)
-    rows = _moderator_rows(tree_ids) if viewer.is_moderator else _reader_rows(tree_ids, viewer)
+    rows = _moderator_rows(tree_ids, viewer) if viewer.is_moderator else _reader_rows(tree_ids, viewer)
     by_tree = defaultdict(list)
     for comment in rows:
         by_tree[comment.tree_id].append(comment)
@@ -128,25 +134,49 @@ def discussion_page(post, viewer, page_number=1):
     return Discussion(comments=ordered, page=page, pinned=pinned, total=post.comment_count)
 
 
-def _moderator_rows(tree_ids):
+def _moderator_rows(tree_ids, viewer):
     """Model instances: a moderator's page renders every card from the template, with its buttons."""
-    return (
+    rows = list(
         Comment.objects.filter(tree_id__in=tree_ids)
         .select_related("in_reply_to")
         .only(*PUBLIC_FIELDS)
         .order_by("tree_id", "lft")
     )
+    if viewer.editable_ids:
+        _mark_editable(rows, viewer)
+    return rows
 
 
 def _reader_rows(tree_ids, viewer):
-    """Light rows with stored cards; the reader's own held comments (rendered from the template) as models."""
+    """Light rows with stored cards; the reader's own held comments, and those they may still edit
+    (rendered from the template), as models: one more query, and only on their page."""
     rows = Comment.objects.filter(tree_id__in=tree_ids).order_by("tree_id", "lft").values_list(*NODE_FIELDS)
     nodes = [Node(*row) for row in rows]
-    own = [node.pk for node in nodes if node.pk in viewer.own_comment_ids and node.status == Comment.Status.PENDING]
+    own = [node.pk for node in nodes if _is_own(node, viewer)]
     if own:
-        held = Comment.objects.select_related("in_reply_to").only(*PUBLIC_FIELDS).in_bulk(own)
-        nodes = [held.get(node.pk, node) for node in nodes]
+        models = Comment.objects.select_related("in_reply_to").only(*PUBLIC_FIELDS).in_bulk(own)
+        nodes = [models.get(node.pk, node) for node in nodes]
+        _mark_editable(nodes, viewer)
     return nodes
+
+
+def _is_own(node, viewer):
+    """A comment this reader wrote that their page renders from the template: held, or perhaps still editable."""
+    if node.status == Comment.Status.PENDING:
+        return node.pk in viewer.own_comment_ids  # only they see it (Viewer.sees_text_of)
+    return node.status == Comment.Status.APPROVED and node.pk in viewer.editable_ids
+
+
+def _mark_editable(rows, viewer):
+    """Give each model in `rows` (whole threads) its `editable_until`: the deadline if the viewer may
+    still change it, else None. Replies are read from the threads themselves, not queried."""
+    from comments.editing import edit_deadline, is_editable  # it imports comments.viewers, which imports this
+
+    answered = {row.parent_id for row in rows} | {row.in_reply_to_id for row in rows}
+    for row in rows:
+        if isinstance(row, Comment):
+            mine = row.pk in viewer.editable_ids and is_editable(row, has_replies=row.pk in answered)
+            row.editable_until = edit_deadline(row) if mine else None
 
 
 def _visible_nodes(thread, viewer):

@@ -1,10 +1,11 @@
 """Who is reading a discussion: moderators see everything, a reader also sees their own held comments.
 
-A reader's held comments are remembered in a signed cookie on their browser only, so
-nobody else (and no shared page cache) ever sees them.
+A reader's held comments, and the comments they may still edit, are remembered in signed
+cookies on their browser only, so nobody else (and no shared page cache) ever sees them.
 """
 
 from authors.signin import second_factor_missing
+from blog.models import SiteSettings
 from comments.trees import Viewer
 
 HELD_COOKIE = "colloquy_held"
@@ -33,6 +34,23 @@ def remember_held(request, response, comment):
     )
 
 
+# The comments this browser may still edit or delete (comments.editing sets it).
+EDITABLE_COOKIE = "colloquy_editable"
+EDITABLE_SALT = "comments.editable"
+EDITABLE_LIMIT = 20  # nobody writes more within one edit window
+
+
+def editable_comment_ids(request):
+    """Ids of the comments this browser wrote (or opened from an emailed edit link) within the edit window."""
+    if EDITABLE_COOKIE not in request.COOKIES:
+        return frozenset()  # most readers: not even the site settings to read
+    minutes = SiteSettings.load().comment_edit_minutes
+    if not minutes:
+        return frozenset()  # editing is turned off
+    value = request.get_signed_cookie(EDITABLE_COOKIE, default="", salt=EDITABLE_SALT, max_age=minutes * 60)
+    return frozenset(int(part) for part in value.split(",") if part.isdigit())
+
+
 def is_moderator(user):
     return user.is_authenticated and user.is_staff and user.has_perm("comments.change_comment")
 
@@ -43,4 +61,8 @@ def moderates_here(request):
 
 
 def viewer_for(request):
-    return Viewer(is_moderator=moderates_here(request), own_comment_ids=held_comment_ids(request))
+    return Viewer(
+        is_moderator=moderates_here(request),
+        own_comment_ids=held_comment_ids(request),
+        editable_ids=editable_comment_ids(request),
+    )

@@ -27,7 +27,7 @@ from comments.forms import COMMENTER_COOKIE, REMEMBERED_FLAG_COOKIE
 from comments.models import Comment
 from comments.services import comment_set_status
 from comments.spam import form_token
-from comments.viewers import HELD_COOKIE
+from comments.viewers import EDITABLE_COOKIE, HELD_COOKIE
 from tests.factories import (
     AuthorFactory,
     CategoryFactory,
@@ -507,8 +507,10 @@ def test_remembered_details_reach_only_their_own_browser(client, site, send_comm
     # Her own endpoint gives her details back; her page (she has a held comment) is hers alone.
     assert rosalind.get(reverse("comments:form_token")).json()["commenter"]["email"] == email
     assertContains(rendered(rosalind, site.other.get_absolute_url()), email)
-    # Once her held comment is forgotten, she reads the shared pages: the details stay out of them.
+    # Once her held comment is forgotten (and her edit window over), she reads the shared pages:
+    # the details stay out of them.
     del rosalind.cookies[HELD_COOKIE]
+    del rosalind.cookies[EDITABLE_COOKIE]
     assert REMEMBERED_FLAG_COOKIE in rosalind.cookies
     urls = [site.other.get_absolute_url(), "/", site.page.get_absolute_url()]
     for url in urls:

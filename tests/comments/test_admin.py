@@ -212,6 +212,7 @@ def test_the_change_page_shows_the_comment_read_only_with_its_reports(client, mo
     assert 'name="_save"' not in content
     # A forged save changes nothing.
     forged = {"body": "Defaced", "status": "spam", "reports-TOTAL_FORMS": 1, "reports-INITIAL_FORMS": 1}
+    forged |= {"revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0}
     assert client.post(change_url(comment), forged).status_code == 302
     comment.refresh_from_db()
     assert (comment.body, comment.status) == ("Original words.", Status.APPROVED)
