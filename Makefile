@@ -42,9 +42,14 @@ run: $(VENV)/.runtime
 	export DEBUG=$${DEBUG:-1}
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddemo --if-empty
+	# The mail queue's worker, beside the server and stopped with it: emails print on this console.
+	$(BIN)/python manage.py deliver_mail --loop 5 &
+	mailer=$$!
+	trap 'kill $$mailer 2>/dev/null || true; wait $$mailer 2>/dev/null || true' EXIT
 	echo
 	echo "  Colloquy is at http://127.0.0.1:$(PORT)/ (admin: /admin/)."
 	echo "  To create an admin login, run in another terminal:  make superuser"
+	echo "  Emails (replies, moderation…) are sent every 5 seconds by manage.py deliver_mail and print here."
 	echo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

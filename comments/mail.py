@@ -17,6 +17,10 @@ from post_office import mail as post_office
 
 from blog.models import SiteSettings
 
+# post_office renders the subject and bodies it is given as Django templates: it gets each
+# as a variable instead, so a reader's "{% … %}" or "{{ … }}" arrives as typed.
+AS_IS = "{%% autoescape off %%}{{ %s }}{%% endautoescape %%}"
+
 
 def absolute(path):
     """The full address of a path on this site, for links in emails."""
@@ -47,9 +51,10 @@ def queue_email(*, to, template, context, unsubscribe_url=None):
     return post_office.send(
         recipients=[to],
         sender=settings.DEFAULT_FROM_EMAIL,
-        subject=subject,
-        message=text,
-        html_message=html,
+        subject=AS_IS % "subject",
+        message=AS_IS % "text",
+        html_message=AS_IS % "html",
+        context={"subject": subject, "text": text, "html": html},
         headers=headers,
     )
 
