@@ -104,6 +104,12 @@ serve: $(VENV)/.runtime
 	fi
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	# The mail worker beside gunicorn (MAIL_WORKER=0 when a process manager or cron runs it).
+	if [ "$${MAIL_WORKER:-1}" = 1 ]; then
+	  $(BIN)/python manage.py deliver_mail --loop 10 &
+	  mailer=$$!
+	  trap 'kill $$mailer 2>/dev/null || true; wait $$mailer 2>/dev/null || true' EXIT
+	fi
 	PORT=$(PORT) $(BIN)/gunicorn --config config/gunicorn.conf.py config.wsgi
 
 # gunicorn on loopback driven by wrk (installed from apt when missing); the table goes to

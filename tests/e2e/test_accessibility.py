@@ -139,3 +139,30 @@ def test_page_not_found(site, live_server, axe_page):
     response = axe_page.goto(f"{live_server.url}/no/such/page/")
     assert response.status == 404
     assert_accessible(axe_page)
+
+
+def test_pages_reached_from_emails_and_the_writers_edit_page(site, live_server, axe_page):
+    from comments.links import make_token
+    from comments.models import Comment
+
+    axe_page.goto(f"{live_server.url}{site.get_absolute_url()}")
+    form = axe_page.locator("#respond")
+    form.get_by_label("Name", exact=True).fill("Ada Reader")
+    form.get_by_label("Email", exact=True).fill("ada@example.com")
+    form.get_by_label("Comment", exact=True).fill("A fine watch.")
+    form.get_by_label("Email me when someone replies to me").check()
+    form.get_by_role("button", name="Post comment").click()
+    expect(axe_page.get_by_text("awaiting moderation").first).to_be_visible()
+    assert_accessible(axe_page)  # with the writer's Edit and Delete
+
+    axe_page.get_by_role("link", name="Edit your comment").click()
+    expect(axe_page.get_by_label("Your comment", exact=True)).to_have_value("A fine watch.")
+    assert_accessible(axe_page)
+
+    ada = Comment.objects.get(name="Ada Reader")
+    for path in (
+        f"/comments/email/confirm/{make_token('confirm', e='ada@example.com', c=ada.pk)}/",
+        f"/comments/email/unsubscribe/{make_token('unsubscribe', e='ada@example.com', c=ada.pk, p=None)}/",
+    ):
+        assert axe_page.goto(f"{live_server.url}{path}").status == 200
+        assert_accessible(axe_page)
